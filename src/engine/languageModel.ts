@@ -14,7 +14,10 @@ export interface WeightSpec {
 }
 
 export interface RunOptions {
-  /** Multiplies each layer's input and the last layer's output (dropout during training). */
+  /**
+   * Multiplies each layer's input and the last layer's output (dropout during training). Site 0
+   * (the first layer's input) is skipped for one-hot inputs, where it would drop whole tokens.
+   */
   dropoutMasks?: (site: number, rows: number, width: number) => tf.Tensor2D | undefined;
   /** Which internals to return, by layer index and component id; none when absent. */
   collect?: (layer: number, component: string) => boolean;
@@ -45,16 +48,16 @@ export class LanguageModel {
   ) {
     validateArchitecture(architecture);
     const specs = modelWeightSpecs(architecture);
-    this.weights = new Map();
+    // Check everything before creating any variable, so a bad weight leaves nothing registered.
     for (const spec of specs) {
       const w = weights.get(spec.name);
       if (!w) throw new Error(`Weight "${spec.name}" is missing`);
       if (!tf.util.arraysEqual(w.shape, spec.shape)) {
         throw new Error(`Weight "${spec.name}" has shape [${w.shape.join(', ')}], expected [${spec.shape.join(', ')}]`);
       }
-      this.weights.set(spec.name, tf.variable(w, true, `${spec.name}_${nextModelId}`));
     }
-    nextModelId++;
+    const id = nextModelId++;
+    this.weights = new Map(specs.map((spec) => [spec.name, tf.variable(weights.get(spec.name)!, true, `${spec.name}_${id}`)]));
     this.configs = cellConfigs(architecture);
     this.cells = this.configs.map((config, i) => {
       const prefix = `layers/${i}/`;
@@ -73,6 +76,19 @@ export class LanguageModel {
     const model = new LanguageModel(architecture, weights);
     for (const w of weights.values()) w.dispose();
     return model;
+  }
+
+  /**
+   * Sets the output bias to the log of the tokens' frequencies, so training starts at the unigram
+   * entropy instead of log(vocab) and spends its first steps on context, not on counting.
+   */
+  initOutputBiasFromCounts(ids: ArrayLike<number>): void {
+    const counts = new Float32Array(this.vocabSize).fill(0.5);
+    for (let i = 0; i < ids.length; i++) counts[ids[i]!]! += 1;
+    const total = counts.reduce((a, b) => a + b, 0);
+    const bias = tf.tensor1d(counts.map((c) => Math.log(c / total)));
+    this.weight('output/bias').assign(bias);
+    bias.dispose();
   }
 
   get vocabSize(): number {

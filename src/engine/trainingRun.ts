@@ -85,6 +85,7 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingRunRes
   const { ids } = tokenizer.encode(corpus.text);
   const split = Math.floor(ids.length * (1 - fraction));
   const data = { train: ids.subarray(0, split), validation: ids.subarray(split) };
+  if (!resume) model.initOutputBiasFromCounts(data.train);
   const validationSample = data.validation.subarray(0, o.maxValidationTokens ?? DEFAULT_TRAIN_OPTIONS.maxValidationTokens);
   const unigramEntropyBits = unigramEntropy(validationSample);
   const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, steps: DEFAULT_RUN.steps, ...stripUndefined(o), resume } as TrainOptions;

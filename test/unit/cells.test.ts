@@ -71,12 +71,7 @@ interface RefWeights {
 }
 
 /** One reference step. `state` is [h] or [h, c]; returns the new state and every internal. */
-function referenceStep(
-  config: CellConfig,
-  w: RefWeights,
-  x: Mat,
-  state: Mat[],
-): { state: Mat[]; internals: Record<string, Mat> } {
+function referenceStep(config: CellConfig, w: RefWeights, x: Mat, state: Mat[]): { state: Mat[]; internals: Record<string, Mat> } {
   const u = config.units;
   const a = (v: number) => act(config.activation, v);
   const s = (v: number) => act(config.recurrentActivation, v);
@@ -95,7 +90,11 @@ function referenceStep(
       const f = map(cols(z, u, u), s);
       const g = map(cols(z, 2 * u, u), a);
       const o = map(cols(z, 3 * u, u), s);
-      const c = zip(zip(f, cPrev, (p, q) => p * q), zip(i, g, (p, q) => p * q), (p, q) => p + q);
+      const c = zip(
+        zip(f, cPrev, (p, q) => p * q),
+        zip(i, g, (p, q) => p * q),
+        (p, q) => p + q,
+      );
       const h = zip(o, map(c, a), (p, q) => p * q);
       return { state: [h, c], internals: { h, c, i, f, g, o } };
     }
@@ -114,16 +113,42 @@ function referenceStep(
         const hz = addRow(matmul(hPrev, uz), rb.slice(0, u));
         const hr = addRow(matmul(hPrev, ur), rb.slice(u, 2 * u));
         const hn = addRow(matmul(hPrev, un), rb.slice(2 * u, 3 * u));
-        z = map(zip(xz, hz, (p, q) => p + q), s);
-        r = map(zip(xr, hr, (p, q) => p + q), s);
-        n = map(zip(xn, zip(r, hn, (p, q) => p * q), (p, q) => p + q), a);
+        z = map(
+          zip(xz, hz, (p, q) => p + q),
+          s,
+        );
+        r = map(
+          zip(xr, hr, (p, q) => p + q),
+          s,
+        );
+        n = map(
+          zip(
+            xn,
+            zip(r, hn, (p, q) => p * q),
+            (p, q) => p + q,
+          ),
+          a,
+        );
       } else {
-        z = map(zip(xz, matmul(hPrev, uz), (p, q) => p + q), s);
-        r = map(zip(xr, matmul(hPrev, ur), (p, q) => p + q), s);
+        z = map(
+          zip(xz, matmul(hPrev, uz), (p, q) => p + q),
+          s,
+        );
+        r = map(
+          zip(xr, matmul(hPrev, ur), (p, q) => p + q),
+          s,
+        );
         const rh = zip(r, hPrev, (p, q) => p * q);
-        n = map(zip(xn, matmul(rh, un), (p, q) => p + q), a);
+        n = map(
+          zip(xn, matmul(rh, un), (p, q) => p + q),
+          a,
+        );
       }
-      const h = zip(zip(z, hPrev, (p, q) => p * q), zip(z, n, (zz, nn) => (1 - zz) * nn), (p, q) => p + q);
+      const h = zip(
+        zip(z, hPrev, (p, q) => p * q),
+        zip(z, n, (zz, nn) => (1 - zz) * nn),
+        (p, q) => p + q,
+      );
       return { state: [h], internals: { h, z, r, n } };
     }
   }
@@ -417,7 +442,14 @@ describe('cell gradients match central finite differences', () => {
       });
 
       const lossAt = (arrays: Float32Array[]): number =>
-        tf.tidy(() => cellLoss(config, names, arrays.map((vals, i) => tf.tensor(vals, shapes[i]!))).dataSync()[0]!);
+        tf.tidy(
+          () =>
+            cellLoss(
+              config,
+              names,
+              arrays.map((vals, i) => tf.tensor(vals, shapes[i]!)),
+            ).dataSync()[0]!,
+        );
 
       let checked = 0;
       let nonZero = 0;
@@ -485,9 +517,12 @@ describe('gatherRows', () => {
   });
 
   test('gradient through a nonlinearity matches finite differences', () => {
-    const loss = (t: tf.Tensor2D) =>
-      tf.sum(tf.mul(tf.tanh(gatherRows(t, ids)), tf.tensor2d(upstream, [ids.length, WIDTH]))) as tf.Scalar;
-    const analytic = tf.tidy(() => tf.grad((t: tf.Tensor) => loss(t as tf.Tensor2D))(tf.tensor2d(tableValues, [ROWS, WIDTH])).dataSync());
+    const loss = (t: tf.Tensor2D) => tf.sum(tf.mul(tf.tanh(gatherRows(t, ids)), tf.tensor2d(upstream, [ids.length, WIDTH]))) as tf.Scalar;
+    const analytic = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => loss(t as tf.Tensor2D))(tf.tensor2d(tableValues, [ROWS, WIDTH]))
+        .dataSync(),
+    );
     const lossAt = (vals: Float32Array) => tf.tidy(() => loss(tf.tensor2d(vals, [ROWS, WIDTH])).dataSync()[0]!);
     for (let k = 0; k < tableValues.length; k++) {
       const plus = tableValues.slice();
@@ -506,7 +541,10 @@ describe('gatherRows', () => {
       const { value, grads } = tf.variableGrads(() => tf.sum(gatherRows(table, ids)) as tf.Scalar, [table]);
       const g = grads[table.name]!.dataSync();
       // d sum / d row r = number of times r is gathered.
-      assert.deepEqual([...g].filter((_, k) => k % WIDTH === 0), [1, 1, 0, 3, 1]);
+      assert.deepEqual(
+        [...g].filter((_, k) => k % WIDTH === 0),
+        [1, 1, 0, 3, 1],
+      );
       tf.dispose([value, ...Object.values(grads)]);
     }
     assert.equal(tf.memory().numTensors, before);

@@ -46,7 +46,10 @@ const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   trickyString,
-  fc.string({ unit: fc.oneof(fc.constantFrom(...TRICKY_PIECES), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 30 }),
+  fc.string({
+    unit: fc.oneof(fc.constantFrom(...TRICKY_PIECES), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+    maxLength: 30,
+  }),
 );
 
 const HAND_PICKED = [
