@@ -29,9 +29,9 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'signal' | 'onProgress' | 'onCheckpoint' | 'resume'> = {
   steps: 1000,
-  seqLen: 64,
+  seqLen: 32,
   batch: 32,
-  learningRate: 3e-3,
+  learningRate: 1e-2,
   clipNorm: 5,
   seed: 1,
   evalEvery: 100,

@@ -21,7 +21,7 @@ export const DEMO_OPTIONS = {
   report: { type: 'string' },
 } as const;
 
-export const DEMO_HELP = `neuron-lens demo [--dir neuron-lens-demo] [--steps 150] [--retrain] [--report neuron-lens-report.html]
+export const DEMO_HELP = `neuron-lens demo [--dir neuron-lens-demo] [--steps 200] [--retrain] [--report neuron-lens-report.html]
   Trains a small character LSTM on Moby-Dick (or reuses the one in --dir), finds the neurons that
   respond to spaces, line ends and punctuation, prints generated text coloured by the space neuron
   and writes an HTML report.`;
@@ -37,7 +37,7 @@ export async function demoCommand(v: Values, ctx: CommandContext): Promise<numbe
   const dir = path.resolve(str(v, 'dir', 'neuron-lens-demo')!);
   const modelDir = path.join(dir, 'model');
   const reportFile = path.resolve(str(v, 'report', 'neuron-lens-report.html')!);
-  const steps = num(v, 'steps', 150, { int: true, min: 1 })!;
+  const steps = num(v, 'steps', 200, { int: true, min: 1 })!;
   let loaded: LoadedModel;
   const existing = fs.existsSync(path.join(modelDir, MODEL_FILE)) && v.retrain !== true;
   if (existing) {
