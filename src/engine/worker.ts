@@ -1,5 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { type HostMessage, type MethodName, type EngineMethods, PROTOCOL_VERSION, type WorkerMessage, isHostMessage } from '../shared/protocol';
+import {
+  type HostMessage,
+  type MethodName,
+  type EngineMethods,
+  PROTOCOL_VERSION,
+  type WorkerMessage,
+  isHostMessage,
+} from '../shared/protocol';
 import { type BackendChoice, initBackend } from './backend';
 import { NeuronLensError, isNeuronLensError } from './errors';
 import { loadModel } from './modelFolder';

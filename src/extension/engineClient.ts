@@ -40,7 +40,11 @@ export class EngineClient {
     private readonly log: (line: string) => void = () => undefined,
   ) {}
 
-  async request<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: RequestOptions = {}): Promise<EngineMethods[M]['result']> {
+  async request<M extends MethodName>(
+    method: M,
+    params: EngineMethods[M]['params'],
+    options: RequestOptions = {},
+  ): Promise<EngineMethods[M]['result']> {
     if (method !== 'hello' && !this.worker) await this.start();
     return this.send(method, params, options);
   }
@@ -53,7 +57,11 @@ export class EngineClient {
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
       if (this.pending.size > 0) {
-        const error = new EngineError(`The Neuron Lens engine stopped unexpectedly (exit code ${code}); it restarts on the next request`, 'crashed', false);
+        const error = new EngineError(
+          `The Neuron Lens engine stopped unexpectedly (exit code ${code}); it restarts on the next request`,
+          'crashed',
+          false,
+        );
         for (const p of this.pending.values()) p.reject(error);
         this.pending.clear();
       }
@@ -63,7 +71,11 @@ export class EngineClient {
     this.log(`engine worker started on the ${hello.backend} backend`);
   }
 
-  private send<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: RequestOptions): Promise<EngineMethods[M]['result']> {
+  private send<M extends MethodName>(
+    method: M,
+    params: EngineMethods[M]['params'],
+    options: RequestOptions,
+  ): Promise<EngineMethods[M]['result']> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new EngineError('The engine worker is not running', 'crashed', false));
     const id = this.nextId++;

@@ -27,7 +27,9 @@ export function summaryLines(s: ModelSummary): string[] {
       `trained on ${t.corpus}: ${t.steps}/${t.targetSteps} steps${t.completed ? '' : ' (incomplete; resumable with train --resume)'}, batch ${t.batch} × ${t.seqLen}, lr ${t.learningRate}, seed ${t.seed}`,
     );
     if (t.validationBits !== undefined) {
-      lines.push(`validation ${t.validationBits.toFixed(3)} bits/${unit}, unigram entropy ${t.unigramEntropyBits?.toFixed(3) ?? '?'} bits/${unit}`);
+      lines.push(
+        `validation ${t.validationBits.toFixed(3)} bits/${unit}, unigram entropy ${t.unigramEntropyBits?.toFixed(3) ?? '?'} bits/${unit}`,
+      );
     }
   }
   return lines;

@@ -12,7 +12,11 @@ const WORKER = path.resolve(__dirname, '../../dist/worker.js');
 
 describe('engine worker client', () => {
   const log: string[] = [];
-  const client = new EngineClient(WORKER, () => 'wasm', (l) => log.push(l));
+  const client = new EngineClient(
+    WORKER,
+    () => 'wasm',
+    (l) => log.push(l),
+  );
   let modelDir = '';
 
   before(async () => {
@@ -35,20 +39,27 @@ describe('engine worker client', () => {
       info.components.map((c) => c.id),
       ['h', 'z', 'r', 'n'],
     );
-    assert.ok(log.some((l) => /started on the wasm backend/.test(l)), log.join('\n'));
+    assert.ok(
+      log.some((l) => /started on the wasm backend/.test(l)),
+      log.join('\n'),
+    );
   });
 
   test('user errors come back as EngineError with the engine message', async () => {
     await assert.rejects(
       client.request('modelInfo', { dir: '/no/such/model' }),
-      (e: unknown) => e instanceof EngineError && e.userError && e.code === 'not-found' && e.message === 'Model folder not found: /no/such/model',
+      (e: unknown) =>
+        e instanceof EngineError && e.userError && e.code === 'not-found' && e.message === 'Model folder not found: /no/such/model',
     );
   });
 
   test('a crashed worker fails the request in flight once and restarts on the next request', async () => {
     const inFlight = client.request('modelInfo', { dir: modelDir });
     await client.terminate();
-    await assert.rejects(inFlight, (e: unknown) => e instanceof EngineError && e.code === 'crashed' && /stopped unexpectedly/.test(e.message));
+    await assert.rejects(
+      inFlight,
+      (e: unknown) => e instanceof EngineError && e.code === 'crashed' && /stopped unexpectedly/.test(e.message),
+    );
     assert.equal(client.running, false);
     const info = await client.request('modelInfo', { dir: modelDir });
     assert.equal(info.vocabulary > 2, true);
