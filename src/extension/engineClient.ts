@@ -1,5 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { type EngineMethods, type HostMessage, type MethodName, type WorkerMessage, isWorkerMessage } from '../shared/protocol';
+import {
+  type EngineMethods,
+  type HostMessage,
+  type MethodName,
+  type Progress,
+  type WorkerMessage,
+  isWorkerMessage,
+} from '../shared/protocol';
 
 /** An engine failure as the user should see it: `userError` ones are the user's to fix. */
 export class EngineError extends Error {
@@ -16,12 +23,12 @@ export class EngineError extends Error {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  onProgress?: (p: { message?: string; fraction?: number }) => void;
+  onProgress?: (p: Progress<MethodName>) => void;
 }
 
-export interface RequestOptions {
+export interface RequestOptions<M extends MethodName = MethodName> {
   signal?: AbortSignal;
-  onProgress?: (p: { message?: string; fraction?: number }) => void;
+  onProgress?: (p: Progress<M>) => void;
 }
 
 /**
@@ -43,7 +50,7 @@ export class EngineClient {
   async request<M extends MethodName>(
     method: M,
     params: EngineMethods[M]['params'],
-    options: RequestOptions = {},
+    options: RequestOptions<M> = {},
   ): Promise<EngineMethods[M]['result']> {
     if (method !== 'hello' && !this.worker) await this.start();
     return this.send(method, params, options);
@@ -74,7 +81,7 @@ export class EngineClient {
   private send<M extends MethodName>(
     method: M,
     params: EngineMethods[M]['params'],
-    options: RequestOptions,
+    options: RequestOptions<M>,
   ): Promise<EngineMethods[M]['result']> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new EngineError('The engine worker is not running', 'crashed', false));
@@ -84,7 +91,7 @@ export class EngineClient {
         reject(new EngineError(`${method} cancelled`, 'cancelled', true));
         return;
       }
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress as Pending['onProgress'] });
       options.signal?.addEventListener('abort', () => this.post({ type: 'cancel', id }), { once: true });
       this.post({ type: 'request', id, method, params } as HostMessage);
     });
@@ -103,7 +110,7 @@ export class EngineClient {
     if (!p) return;
     const message: WorkerMessage = m;
     if (message.type === 'progress') {
-      p.onProgress?.({ message: message.message, fraction: message.fraction });
+      p.onProgress?.({ message: message.message, fraction: message.fraction, data: message.data as never });
       return;
     }
     this.pending.delete(message.id);

@@ -1,16 +1,151 @@
 /**
  * Messages between the extension host and the engine worker, defined once for both ends. Every
  * request carries an id; the worker answers with progress messages and exactly one result or
- * error for that id. Plain data only (structured clone), never tensors.
+ * error for that id. Plain data only (structured clone): numbers cross as typed arrays, never as
+ * JSON arrays or tensors.
  */
 import type { ModelSummary } from './modelSummary';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Request methods, their parameters and their results. */
+/** A component of one layer: `h`, `c`, `i`, `f`, `g`, `o` (LSTM), `z`, `r`, `n` (GRU), `pre` (RNN). */
+export interface ComponentRef {
+  layer: number;
+  component: string;
+}
+
+/** Where the training text comes from. */
+export type CorpusSource =
+  | { kind: 'default' }
+  /** Text the host already has (the active editor's document). */
+  | { kind: 'text'; name: string; text: string }
+  /** Files the worker reads itself (binary and oversized files are refused with a message). */
+  | { kind: 'files'; name: string; paths: string[] };
+
+export interface TrainParams {
+  corpus: CorpusSource;
+  cell: 'rnn' | 'lstm' | 'gru';
+  level: 'char' | 'word';
+  hiddenSize: number;
+  numLayers: number;
+  steps: number;
+  seqLen?: number;
+  batch?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Folder the checkpoints and the final model are written to (created if missing). */
+  out: string;
+}
+
+/** Streamed while training: one per step (the host throttles what it shows). */
+export interface TrainProgressData {
+  step: number;
+  totalSteps: number;
+  trainBits: number;
+  validationBits?: number;
+  tokensPerSecond: number;
+  elapsedMs: number;
+}
+
+export interface AnalyzeParams extends ComponentRef {
+  /** Identifies the document across calls (its URI); the worker keeps a causal cache per id. */
+  docId: string;
+  /** The document's version, echoed back so the host can drop stale answers. */
+  version: number;
+  text: string;
+  /** Tokens beyond this are not analysed; the result says so. */
+  maxTokens: number;
+  /**
+   * Stop once the token containing this UTF-16 offset is computed (e.g. the end of the visible
+   * range). A later call without it continues from where this one stopped.
+   */
+  untilOffset?: number;
+}
+
+export interface AnalyzeResult {
+  docId: string;
+  version: number;
+  /** The active model's id; it changes when another model is loaded or trained. */
+  modelId: number;
+  units: number;
+  /** Tokens of the (possibly truncated) text: [start, end) UTF-16 offsets into `text`. */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** Tokens whose values are known: a prefix of the tokens (all of them unless untilOffset stopped early). */
+  computed: number;
+  /** First token recomputed by this call (tokens before it came from the causal cache). */
+  recomputedFrom: number;
+  /** The text had more tokens than maxTokens. */
+  truncated: boolean;
+  /** Total tokens in the text, before truncation. */
+  totalTokens: number;
+}
+
+/** Summary statistics of one neuron over a document's computed tokens. */
+export interface NeuronStats {
+  neuron: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** Texts of the tokens with the highest values, most active first, distinct. */
+  topTokens: string[];
+}
+
+export interface NeuronValuesResult {
+  modelId: number;
+  /** One value per computed token. */
+  values: Float32Array;
+  stats: NeuronStats;
+  /** 99th percentile of |value| over the document: the per-neuron robust colour scale. */
+  robustScale: number;
+  /** How the component's values are bounded: picks the fixed colour scale. */
+  range: 'signed' | 'unit' | 'unbounded';
+}
+
+export interface TokenNeuronsResult {
+  token: { text: string; start: number; end: number; index: number };
+  /** The neurons with the largest |value| at this token, largest first. */
+  top: { neuron: number; value: number }[];
+}
+
+export interface NeuronRanking {
+  /** How many tokens matched. */
+  matches: number;
+  /** Neurons ordered by |score|, most specific first. */
+  neurons: { neuron: number; score: number; meanIn: number; meanOut: number }[];
+  /** What the score is, for the UI. */
+  statistic: string;
+}
+
+/** Request methods, their parameters, results and progress payloads. */
 export interface EngineMethods {
-  hello: { params: { backend: string }; result: { backend: string; protocol: number } };
-  modelInfo: { params: { dir: string }; result: ModelSummary };
+  hello: { params: { backend: string }; result: { backend: string; protocol: number }; progress: never };
+  modelInfo: { params: { dir: string }; result: ModelSummary; progress: never };
+  /** Loads a model folder and makes it the active model for all analyses. */
+  loadModel: { params: { dir: string }; result: ModelSummary & { modelId: number }; progress: never };
+  /** Writes the active model to a folder (atomically). */
+  saveModel: { params: { dir: string }; result: ModelSummary & { modelId: number }; progress: never };
+  /** Trains a model, saves it to `out` and makes it the active model. */
+  train: { params: TrainParams; result: ModelSummary & { modelId: number }; progress: TrainProgressData };
+  /** The active model, if any. */
+  activeModel: { params: Record<string, never>; result: (ModelSummary & { modelId: number }) | null; progress: never };
+  analyze: { params: AnalyzeParams; result: AnalyzeResult; progress: never };
+  /** One neuron's values over an analysed document's computed tokens. */
+  neuronValues: { params: { docId: string; neuron: number }; result: NeuronValuesResult; progress: never };
+  /** Statistics for every neuron of the analysed component (for the neuron picker). */
+  describeNeurons: { params: { docId: string; topTokens: number }; result: { modelId: number; neurons: NeuronStats[] }; progress: never };
+  /** The most active neurons at one token (for hovers). */
+  tokenNeurons: { params: { docId: string; offset: number; k: number }; result: TokenNeuronsResult | null; progress: never };
+  /** Neurons ranked by how specifically they respond to tokens equal to the text in [start, end). */
+  rankNeuronsForSelection: { params: { docId: string; start: number; end: number }; result: NeuronRanking; progress: never };
+  /** Samples text from the active model (the host then analyses it like any document). */
+  generate: {
+    params: { prime: string; length: number; temperature: number; seed: number };
+    result: { text: string };
+    progress: never;
+  };
+  closeDocument: { params: { docId: string }; result: null; progress: never };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -24,7 +159,14 @@ export type HostMessage = EngineRequest | { type: 'cancel'; id: number };
 export type WorkerMessage =
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; message: string; code: string; userError: boolean }
-  | { type: 'progress'; id: number; message?: string; fraction?: number };
+  | { type: 'progress'; id: number; message?: string; fraction?: number; data?: unknown };
+
+/** What a progress callback receives for method M. */
+export interface Progress<M extends MethodName> {
+  message?: string;
+  fraction?: number;
+  data?: EngineMethods[M]['progress'];
+}
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   if (typeof m !== 'object' || m === null) return false;
