@@ -42,3 +42,102 @@ export function topByMagnitude(scores: ArrayLike<number>, k: number): number[] {
     .sort((a, b) => Math.abs(scores[b]!) - Math.abs(scores[a]!) || a - b)
     .slice(0, k);
 }
+
+/**
+ * Area under the ROC curve of each neuron as a detector of the feature: the probability that a
+ * random feature token has a higher value than a random other token (ties count half). Rank-based,
+ * so robust to outliers and to any monotone rescaling; 0.5 means no relation, 1 (or 0) a perfect
+ * detector that rises (or drops) on the feature. 0.5 when either set is empty.
+ */
+export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<boolean>): Float64Array {
+  const tokens = values.length / units;
+  const out = new Float64Array(units).fill(0.5);
+  let nF = 0;
+  for (let t = 0; t < tokens; t++) if (isFeature[t]) nF++;
+  const nG = tokens - nF;
+  if (nF === 0 || nG === 0) return out;
+  const order = new Uint32Array(tokens);
+  const column = new Float64Array(tokens);
+  for (let i = 0; i < units; i++) {
+    for (let t = 0; t < tokens; t++) {
+      order[t] = t;
+      column[t] = values[t * units + i]!;
+    }
+    order.sort((a, b) => column[a]! - column[b]!);
+    // Mann–Whitney U from the rank sum of the feature tokens, ties given their average rank.
+    let rankSum = 0;
+    for (let start = 0; start < tokens;) {
+      let end = start + 1;
+      while (end < tokens && column[order[end]!] === column[order[start]!]) end++;
+      const rank = (start + 1 + end) / 2;
+      for (let j = start; j < end; j++) if (isFeature[order[j]!]) rankSum += rank;
+      start = end;
+    }
+    out[i] = (rankSum - (nF * (nF + 1)) / 2) / (nF * nG);
+  }
+  return out;
+}
+
+/**
+ * The Visualization-of-RNNs relevance (see docs and seed notes), with its two bugs fixed: both
+ * terms use the same neuron (the reference added neuron N−1−i's level difference to neuron i's
+ * prominence), and an empty complement gives difference 0 instead of NaN.
+ *   prominence_i = mean_{t∈F} |2a(t) − a(t−1) − a(t+1)|   (edges reflected: t−1 → 1 at 0, t+1 → T−2 at T−1)
+ *   difference_i = |mean_{t∈F} a(t) − mean_{t∉F} a(t)|
+ *   relevance_i  = (prominence_i + difference_i) / max_j (prominence_j + difference_j)
+ * Not scale-free (a cell state outscores a gate), hence an option rather than the default.
+ */
+export function referenceRelevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean>): Float64Array {
+  const T = values.length / units;
+  const score = new Float64Array(units);
+  let nF = 0;
+  for (let t = 0; t < T; t++) if (isFeature[t]) nF++;
+  if (nF === 0 || T < 2) return score;
+  const nG = T - nF;
+  const before = (t: number) => (t === 0 ? 1 : t - 1);
+  const after = (t: number) => (t === T - 1 ? T - 2 : t + 1);
+  const prominence = new Float64Array(units);
+  const sumF = new Float64Array(units);
+  const sumG = new Float64Array(units);
+  for (let t = 0; t < T; t++) {
+    const row = t * units;
+    if (isFeature[t]) {
+      const b = before(t) * units;
+      const a = after(t) * units;
+      for (let i = 0; i < units; i++) {
+        prominence[i]! += Math.abs(2 * values[row + i]! - values[b + i]! - values[a + i]!);
+        sumF[i]! += values[row + i]!;
+      }
+    } else {
+      for (let i = 0; i < units; i++) sumG[i]! += values[row + i]!;
+    }
+  }
+  let best = 0;
+  for (let i = 0; i < units; i++) {
+    const difference = nG > 0 ? Math.abs(sumF[i]! / nF - sumG[i]! / nG) : 0;
+    score[i] = prominence[i]! / nF + difference;
+    best = Math.max(best, score[i]!);
+  }
+  if (best > 0) for (let i = 0; i < units; i++) score[i]! /= best;
+  return score;
+}
+
+export type RelevanceStatistic = 'cohen-d' | 'auroc' | 'reference';
+
+export const RELEVANCE_STATISTICS: Record<RelevanceStatistic, { label: string; neutral: number }> = {
+  'cohen-d': { label: "Cohen's d (standardized mean difference)", neutral: 0 },
+  auroc: { label: 'AUROC (probability a feature token outranks another)', neutral: 0.5 },
+  reference: { label: 'Visualization-of-RNNs relevance (prominence + difference, max = 1)', neutral: 0 },
+};
+
+/** Relevance of every neuron to a feature; the strength of a score is its distance from `neutral`. */
+export function relevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean>, statistic: RelevanceStatistic): Float64Array {
+  switch (statistic) {
+    case 'cohen-d':
+      return standardizedMeanDifference(values, units, isFeature);
+    case 'auroc':
+      return auroc(values, units, isFeature);
+    case 'reference':
+      return referenceRelevance(values, units, isFeature);
+  }
+}
