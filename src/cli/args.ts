@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { NeuronLensError } from '../engine/errors';
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
 
 export const COMMON_OPTIONS = {
   backend: { type: 'string' },
@@ -11,7 +11,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses argv strictly: an unknown flag or a missing value is a one-line error. */
 export function parse(argv: string[], options: OptionSpec): Values {
@@ -25,6 +25,12 @@ export function parse(argv: string[], options: OptionSpec): Values {
 export function str(v: Values, name: string, fallback?: string): string | undefined {
   const x = v[name];
   return typeof x === 'string' ? x : fallback;
+}
+
+/** A repeatable option's values (`--feature " " --feature .`). */
+export function list(v: Values, name: string): string[] {
+  const x = v[name];
+  return Array.isArray(x) ? x : typeof x === 'string' ? [x] : [];
 }
 
 export function required(v: Values, name: string, why = ''): string {

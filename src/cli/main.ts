@@ -3,8 +3,10 @@ import { NeuronLensError, isNeuronLensError } from '../engine/errors';
 import { type OptionSpec, type Values, oneOf, parse } from './args';
 import { ACTIVATIONS_HELP, ACTIVATIONS_OPTIONS, activationsCommand } from './commands/activations';
 import { DEMO_HELP, DEMO_OPTIONS, demoCommand } from './commands/demo';
+import { FOURIER_HELP, FOURIER_OPTIONS, fourierCommand } from './commands/fourier';
 import { GENERATE_HELP, GENERATE_OPTIONS, generateCommand } from './commands/generate';
 import { INFO_HELP, INFO_OPTIONS, infoCommand } from './commands/info';
+import { RELEVANCE_HELP, RELEVANCE_OPTIONS, relevanceCommand } from './commands/relevance';
 import { TRAIN_HELP, TRAIN_OPTIONS, trainCommand } from './commands/train';
 import type { CommandContext } from './context';
 import { type Output, processOutput } from './output';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   train: { options: TRAIN_OPTIONS, help: TRAIN_HELP, run: trainCommand },
   activations: { options: ACTIVATIONS_OPTIONS, help: ACTIVATIONS_HELP, run: activationsCommand },
   generate: { options: GENERATE_OPTIONS, help: GENERATE_HELP, run: generateCommand },
+  relevance: { options: RELEVANCE_OPTIONS, help: RELEVANCE_HELP, run: relevanceCommand },
+  fourier: { options: FOURIER_OPTIONS, help: FOURIER_HELP, run: fourierCommand },
   info: { options: INFO_OPTIONS, help: INFO_HELP, run: infoCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
 };
@@ -29,6 +33,8 @@ Commands:
   train        train an RNN/LSTM/GRU language model (default: char LSTM on Moby-Dick)
   activations  per-token activations of a layer/component for a text or file
   generate     sample text, coloured by one neuron
+  relevance    rank neurons by how they respond to features of interest (" ", ".", /regex/)
+  fourier      spectra of neuron activity over tokens, peaks, band-of-interest ranking
   info         describe and validate a model folder
   demo         train (or reuse) a small model, print coloured text, write an HTML report
 

@@ -104,7 +104,8 @@ export function spectrumRow(s: Spectra, row: number): Float32Array {
  * frequency segments (a local floor, since neuron activity has more power at low frequencies).
  * Under a white-noise null a bin's power is exponential, so it exceeds c × median with probability
  * 2^−c; with c = log2(bins / α) the chance of any false peak in the whole spectrum is about α
- * (5 %). A peak is a local maximum above that threshold; DC is never a peak.
+ * (5 %). A peak is a local maximum above that threshold with at least two cycles in the text (a
+ * slower drift is a trend, not a period); DC is never a peak.
  */
 export function findPeaks(s: Spectra, row: number, alpha = 0.05): Peak[] {
   const values = spectrumRow(s, row);
@@ -113,7 +114,7 @@ export function findPeaks(s: Spectra, row: number, alpha = 0.05): Peak[] {
   const floor = segmentMedians(power, 16);
   const c = Math.log2(Math.max(2, bins - 1) / alpha);
   const peaks: Peak[] = [];
-  for (let k = 1; k < bins; k++) {
+  for (let k = 2; k < bins; k++) {
     const p = power[k]!;
     if (!(p > 0)) continue;
     const left = power[k - 1]!;
