@@ -5,7 +5,7 @@
  * fairly) and signed (negative: the neuron drops on the feature). Undefined cases (no feature
  * token, no other token, or a neuron that never varies) give 0.
  */
-export function standardizedMeanDifference(values: Float32Array, units: number, isFeature: ArrayLike<boolean>): Float64Array {
+export function standardizedMeanDifference(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>): Float64Array {
   const tokens = values.length / units;
   const d = new Float64Array(units);
   let nF = 0;
@@ -49,7 +49,7 @@ export function topByMagnitude(scores: ArrayLike<number>, k: number): number[] {
  * so robust to outliers and to any monotone rescaling; 0.5 means no relation, 1 (or 0) a perfect
  * detector that rises (or drops) on the feature. 0.5 when either set is empty.
  */
-export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<boolean>): Float64Array {
+export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>): Float64Array {
   const tokens = values.length / units;
   const out = new Float64Array(units).fill(0.5);
   let nF = 0;
@@ -87,7 +87,7 @@ export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<
  *   relevance_i  = (prominence_i + difference_i) / max_j (prominence_j + difference_j)
  * Not scale-free (a cell state outscores a gate), hence an option rather than the default.
  */
-export function referenceRelevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean>): Float64Array {
+export function referenceRelevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>): Float64Array {
   const T = values.length / units;
   const score = new Float64Array(units);
   let nF = 0;
@@ -131,7 +131,7 @@ export const RELEVANCE_STATISTICS: Record<RelevanceStatistic, { label: string; n
 };
 
 /** Relevance of every neuron to a feature; the strength of a score is its distance from `neutral`. */
-export function relevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean>, statistic: RelevanceStatistic): Float64Array {
+export function relevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>, statistic: RelevanceStatistic): Float64Array {
   switch (statistic) {
     case 'cohen-d':
       return standardizedMeanDifference(values, units, isFeature);
