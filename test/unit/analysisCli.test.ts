@@ -152,6 +152,18 @@ describe('experiment files', () => {
     assert.throws(() => parseExperiment([]), /must be a JSON object/);
   });
 
+  test('the JSON schema contributed to VS Code describes exactly these fields and defaults', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../media/experiment.schema.json'), 'utf8')) as {
+      properties: Record<string, { default?: unknown; const?: unknown }>;
+    };
+    const fields = Object.keys(schema.properties).filter((k) => k !== '$schema' && k !== 'model');
+    assert.deepEqual(fields.sort(), Object.keys(DEFAULT_EXPERIMENT).sort());
+    for (const [key, value] of Object.entries(DEFAULT_EXPERIMENT)) {
+      const p = schema.properties[key]!;
+      assert.deepEqual(p.default ?? p.const, value, key);
+    }
+  });
+
   test('neuron lists accept numbers and half-open ranges', () => {
     assert.deepEqual(parseNeuronList('4, 0:3,2'), [0, 1, 2, 4]);
     assert.throws(() => parseNeuronList('3:3'), /empty/);
