@@ -1,0 +1,131 @@
+/**
+ * Messages between the extension and its webview panels, defined once for both sides. Numbers
+ * travel as typed arrays. Every message a webview sends is untrusted input: the extension checks
+ * it with the validators below before acting on it.
+ */
+
+/** What the heatmap panel draws: tokens × neurons of one layer's component. */
+export interface HeatmapData {
+  title: string;
+  layer: number;
+  component: string;
+  /** How values are bounded: picks the colour scale (signed [-1,1], unit [0,1] centred on 0.5, unbounded robust). */
+  range: 'signed' | 'unit' | 'unbounded';
+  /** 99th percentile of |value| over the matrix, for unbounded components. */
+  robustScale: number;
+  tokens: string[];
+  /** Offset of tokens[0] in the document (the heatmap may show a selection). */
+  firstToken: number;
+  units: number;
+  /** tokens × units, row-major. */
+  values: Float32Array;
+  /** The neuron highlighted in the editor, if any. */
+  selectedNeuron?: number;
+}
+
+export interface RelevanceData {
+  statistic: string;
+  statisticLabel: string;
+  /** Score of an unrelated neuron (0, or 0.5 for AUROC): the colour scale's centre. */
+  neutral: number;
+  features: { feature: string; matches: number; scores: Float32Array; top: { neuron: number; score: number }[] }[];
+}
+
+export interface SpectraData {
+  title: string;
+  tokens: number;
+  frequencies: Float64Array;
+  neurons: number[];
+  /** neurons × frequencies, row-major. */
+  values: Float32Array;
+  scale: 'power' | 'amplitude';
+  window: 'none' | 'hann';
+  band: [number, number];
+  ranking: { neuron: number; score: number }[];
+  peaks: { neuron: number; peaks: { frequency: number; period: number; value: number; ratio: number }[] }[];
+}
+
+export interface TrainingPoint {
+  step: number;
+  trainBits: number;
+  validationBits?: number;
+  tokensPerSecond: number;
+  elapsedMs: number;
+}
+
+export interface TrainingRunData {
+  id: string;
+  title: string;
+  /** 'bits/char' or 'bits/token'. */
+  unit: string;
+  totalSteps: number;
+  learningRate: number;
+  state: 'running' | 'finished' | 'cancelled' | 'failed';
+  message?: string;
+  points: TrainingPoint[];
+}
+
+/** Extension → webview. */
+export type ToWebview =
+  | { type: 'heatmap'; data: HeatmapData }
+  | { type: 'relevance'; data: RelevanceData }
+  | { type: 'selectNeuron'; neuron: number }
+  | { type: 'spectra'; data: SpectraData }
+  | { type: 'training'; run: TrainingRunData }
+  | { type: 'trainingPoint'; runId: string; point: TrainingPoint }
+  | { type: 'error'; message: string };
+
+/** Webview → extension. */
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'highlightNeuron'; neuron: number }
+  | { type: 'revealToken'; index: number }
+  | { type: 'setFeatures'; features: string[] }
+  | { type: 'setStatistic'; statistic: string }
+  | { type: 'setSpectrumOptions'; band: [number, number]; window: 'none' | 'hann'; scale: 'power' | 'amplitude'; neurons?: number[] }
+  | { type: 'export'; format: 'png' | 'csv'; name: string; content: string };
+
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
+const isStr = (x: unknown, max = 1_000): x is string => typeof x === 'string' && x.length <= max;
+
+/** Checks a message from a webview; anything malformed (or from a compromised page) is dropped. */
+export function parseFromWebview(m: unknown): FromWebview | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const x = m as Record<string, unknown>;
+  switch (x.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'highlightNeuron':
+      return isInt(x.neuron) ? { type: 'highlightNeuron', neuron: x.neuron } : undefined;
+    case 'revealToken':
+      return isInt(x.index) ? { type: 'revealToken', index: x.index } : undefined;
+    case 'setFeatures':
+      return Array.isArray(x.features) && x.features.length <= 64 && x.features.every((f) => isStr(f, 200) && f.length > 0)
+        ? { type: 'setFeatures', features: x.features as string[] }
+        : undefined;
+    case 'setStatistic':
+      return isStr(x.statistic, 32) ? { type: 'setStatistic', statistic: x.statistic } : undefined;
+    case 'setSpectrumOptions': {
+      const band = x.band;
+      const okBand =
+        Array.isArray(band) && band.length === 2 && band.every((b) => typeof b === 'number' && b >= 0 && b <= 0.5) && band[0] <= band[1];
+      const okNeurons = x.neurons === undefined || (Array.isArray(x.neurons) && x.neurons.length <= 8192 && x.neurons.every(isInt));
+      if (!okBand || !okNeurons || (x.window !== 'none' && x.window !== 'hann') || (x.scale !== 'power' && x.scale !== 'amplitude')) {
+        return undefined;
+      }
+      return {
+        type: 'setSpectrumOptions',
+        band: [band[0], band[1]],
+        window: x.window,
+        scale: x.scale,
+        ...(x.neurons ? { neurons: x.neurons as number[] } : {}),
+      };
+    }
+    case 'export':
+      return (x.format === 'png' || x.format === 'csv') && isStr(x.name, 100) && /^[\w .-]+$/.test(x.name) && isStr(x.content, 200_000_000)
+        ? { type: 'export', format: x.format, name: x.name, content: x.content }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
