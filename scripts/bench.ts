@@ -23,6 +23,7 @@ import { ModelTokenizer } from '../src/engine/modelTokenizer';
 import { tokenize } from '../src/engine/tokenizer';
 import { trainLanguageModel } from '../src/engine/trainer';
 import { Vocabulary } from '../src/engine/vocabulary';
+import { measureEditor } from './benchEditor';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -82,6 +83,10 @@ async function main(): Promise<void> {
     ...peerOf(peer, 'internals'),
   });
   fast.dispose();
+
+  const editorModel = fs.mkdtempSync(path.join(os.tmpdir(), 'neuron-lens-bench-'));
+  for (const e of await measureEditor(model, tokenizer, sample, editorModel)) rows.push({ what: e.what, ours: e.value, unit: e.unit });
+  fs.rmSync(editorModel, { recursive: true, force: true });
 
   model.dispose();
 

@@ -13,7 +13,7 @@ export class NeuronLensError extends Error {
   }
 }
 
-export type NeuronLensErrorCode = 'invalid-input' | 'invalid-model' | 'not-found' | 'cancelled' | 'diverged' | 'backend';
+export type NeuronLensErrorCode = 'invalid-input' | 'invalid-model' | 'not-found' | 'cancelled' | 'diverged' | 'backend' | 'no-model';
 
 export function isNeuronLensError(e: unknown): e is NeuronLensError {
   return e instanceof NeuronLensError;

@@ -131,7 +131,12 @@ export const RELEVANCE_STATISTICS: Record<RelevanceStatistic, { label: string; n
 };
 
 /** Relevance of every neuron to a feature; the strength of a score is its distance from `neutral`. */
-export function relevance(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>, statistic: RelevanceStatistic): Float64Array {
+export function relevance(
+  values: Float32Array,
+  units: number,
+  isFeature: ArrayLike<boolean | number>,
+  statistic: RelevanceStatistic,
+): Float64Array {
   switch (statistic) {
     case 'cohen-d':
       return standardizedMeanDifference(values, units, isFeature);

@@ -1,40 +1,60 @@
 import { parentPort } from 'node:worker_threads';
 import {
+  type EngineMethods,
   type HostMessage,
   type MethodName,
-  type EngineMethods,
   PROTOCOL_VERSION,
+  type Progress,
   type WorkerMessage,
   isHostMessage,
 } from '../shared/protocol';
 import { type BackendChoice, initBackend } from './backend';
+import { EngineSession } from './engineSession';
 import { NeuronLensError, isNeuronLensError } from './errors';
-import { loadModel } from './modelFolder';
-import { summarizeModel } from './modelSummary';
 
 /**
- * The engine worker: runs tfjs off the extension host's thread. One request at a time is enough
- * for the commands so far; cancel messages abort the matching request's signal.
+ * The engine worker: runs tfjs off the extension host's thread. Requests are taken as they come
+ * (a cancel must reach a running analysis or training); the session serialises what must not
+ * overlap. Cancel messages abort the matching request's signal.
  */
-type Handler<M extends MethodName> = (params: EngineMethods[M]['params'], signal: AbortSignal) => Promise<EngineMethods[M]['result']>;
+type Handler<M extends MethodName> = (
+  params: EngineMethods[M]['params'],
+  signal: AbortSignal,
+  progress: (p: Progress<M>) => void,
+) => Promise<EngineMethods[M]['result']>;
+
+const session = new EngineSession();
 
 const handlers: { [M in MethodName]: Handler<M> } = {
   hello: async ({ backend }) => ({ backend: await initBackend(backend as BackendChoice), protocol: PROTOCOL_VERSION }),
-  modelInfo: async ({ dir }) => {
-    const loaded = await loadModel(dir);
-    try {
-      return summarizeModel(loaded);
-    } finally {
-      loaded.model.dispose();
-      for (const w of loaded.optimizerWeights ?? []) w.tensor.dispose();
-    }
-  },
+  modelInfo: (p) => session.modelInfo(p),
+  loadModel: (p, signal) => session.loadModel(p, signal),
+  saveModel: (p) => session.saveModel(p),
+  train: (p, signal, progress) => session.train(p, signal, progress),
+  activeModel: () => session.activeModel(),
+  analyze: (p, signal) => session.analyze(p, signal),
+  neuronValues: (p) => session.neuronValues(p),
+  describeNeurons: (p) => session.describeNeurons(p),
+  tokenNeurons: (p) => session.tokenNeurons(p),
+  rankNeuronsForSelection: (p) => session.rankNeuronsForSelection(p),
+  generate: (p, signal) => session.generate(p, signal),
+  closeDocument: (p) => session.closeDocument(p),
 };
 
 const running = new Map<number, AbortController>();
 
-function post(message: WorkerMessage): void {
-  parentPort!.postMessage(message);
+function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+/** The buffers of the typed arrays at the top of a result: moved to the host instead of copied. */
+function transferables(result: unknown): ArrayBuffer[] {
+  if (typeof result !== 'object' || result === null) return [];
+  const buffers = new Set<ArrayBuffer>();
+  for (const value of Object.values(result)) {
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) buffers.add(value.buffer);
+  }
+  return [...buffers];
 }
 
 async function handle(message: HostMessage): Promise<void> {
@@ -42,23 +62,26 @@ async function handle(message: HostMessage): Promise<void> {
     running.get(message.id)?.abort();
     return;
   }
+  const { id } = message;
   const controller = new AbortController();
-  running.set(message.id, controller);
+  running.set(id, controller);
   try {
-    const handler = handlers[message.method] as Handler<MethodName> | undefined;
+    const handler = Object.hasOwn(handlers, message.method) ? (handlers[message.method] as Handler<MethodName>) : undefined;
     if (!handler) throw new NeuronLensError(`Unknown engine method ${message.method}`);
-    const result = await handler(message.params as never, controller.signal);
-    post({ type: 'result', id: message.id, result });
+    const result = await handler(message.params as never, controller.signal, (p) =>
+      post({ type: 'progress', id, message: p.message, fraction: p.fraction, data: p.data }),
+    );
+    post({ type: 'result', id, result }, transferables(result));
   } catch (e) {
     post({
       type: 'error',
-      id: message.id,
+      id,
       message: e instanceof Error ? e.message : String(e),
       code: isNeuronLensError(e) ? e.code : 'internal',
       userError: isNeuronLensError(e),
     });
   } finally {
-    running.delete(message.id);
+    running.delete(id);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { LanguageModel } from '../languageModel';
+import { ArrayRunner } from './arrayRunner';
 import type { StreamingRunner } from './streamingRunner';
-import { TfjsRunner } from './tfjsRunner';
 
 /** The runner the editor and the recorder use for a model. */
 export function createStreamingRunner(model: LanguageModel): StreamingRunner {
-  return new TfjsRunner(model);
+  return new ArrayRunner(model);
 }

@@ -1,0 +1,251 @@
+import type { ModelSummary } from '../shared/modelSummary';
+import type {
+  AnalyzeParams,
+  AnalyzeResult,
+  EngineMethods,
+  NeuronRanking,
+  Progress,
+  TokenNeuronsResult,
+  TrainParams,
+} from '../shared/protocol';
+import { ActiveModel } from './activeModel';
+import { activeBackend } from './backend';
+import { robustScale } from './colourScale';
+import { DocumentSession } from './documentSession';
+import { NeuronLensError, throwIfAborted } from './errors';
+import { generate } from './generator';
+import { type LoadedModel, loadModel, saveModel } from './modelFolder';
+import { summarizeModel } from './modelSummary';
+import { checkNeuron, describeNeurons, internTexts, neuronColumn, neuronStats, topNeuronsAt } from './neuronStats';
+import { requireInteger, requireNumber, requireString } from './requestChecks';
+import { rankNeuronsForSelection } from './selectionRanking';
+import { SerialQueue } from './serialQueue';
+import { trainingRunOptions } from './trainingRequest';
+import { runTraining } from './trainingRun';
+
+type Active = ModelSummary & { modelId: number };
+type Result<M extends keyof EngineMethods> = Promise<EngineMethods[M]['result']>;
+
+/**
+ * Generation is one synchronous loop (tfjs steps without awaits), so it cannot see a cancel:
+ * its length is kept to what takes seconds, not minutes, on a CPU.
+ */
+export const MAX_EDITOR_GENERATE_LENGTH = 5000;
+/** Top token texts reported with one neuron's values. */
+const TOP_TOKENS_WITH_VALUES = 5;
+
+/**
+ * What the engine worker holds between requests: the active model and one causal cache per open
+ * document, and the protocol's methods over them. Everything that reads or replaces them runs
+ * through one queue, so an analysis never sees its model disposed or its cache changed by another
+ * request in the middle. Training runs outside the queue (analyses go on with the current model
+ * meanwhile) and only its final swap is queued.
+ *
+ * Typed arrays in results are always fresh copies: the worker transfers them to the host.
+ */
+export class EngineSession {
+  private active: ActiveModel | undefined;
+  private nextModelId = 1;
+  private readonly documents = new Map<string, DocumentSession>();
+  private readonly queue = new SerialQueue();
+  private training = false;
+
+  async modelInfo({ dir }: { dir: string }): Result<'modelInfo'> {
+    const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
+    try {
+      return summarizeModel(loaded);
+    } finally {
+      disposeLoaded(loaded);
+    }
+  }
+
+  async loadModel({ dir }: { dir: string }, signal?: AbortSignal): Result<'loadModel'> {
+    const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
+    if (signal?.aborted) {
+      disposeLoaded(loaded);
+      throwIfAborted(signal, 'Loading the model');
+    }
+    return this.queue.run(() => this.activate(loaded));
+  }
+
+  saveModel({ dir }: { dir: string }): Result<'saveModel'> {
+    return this.queue.run(async () => {
+      const active = this.requireModel();
+      const target = requireString(dir, 'dir', { nonEmpty: true });
+      const { model, tokenizer, training, optimizerWeights } = active.loaded;
+      await saveModel(target, { model, tokenizer, training, optimizerWeights });
+      active.loaded.dir = target;
+      return active.summary();
+    });
+  }
+
+  activeModel(): Result<'activeModel'> {
+    return Promise.resolve(this.active?.summary() ?? null);
+  }
+
+  /**
+   * Trains, then makes the model in `out` the active one: what is on disk is what the host
+   * reloads after a worker restart, so the active model is read back from there. A cancelled run
+   * still ends with its last checkpoint active; a diverged one leaves the previous model active.
+   */
+  async train(params: TrainParams, signal?: AbortSignal, onProgress?: (p: Progress<'train'>) => void): Result<'train'> {
+    if (this.training) throw new NeuronLensError('A model is already being trained: wait for it to finish or cancel it first');
+    this.training = true;
+    try {
+      const options = trainingRunOptions(params);
+      const unit = options.level === 'char' ? 'bits/char' : 'bits/token';
+      const run = await runTraining({
+        ...options,
+        backend: activeBackend(),
+        signal,
+        onProgress: (p) =>
+          onProgress?.({
+            message: `step ${p.step}/${p.totalSteps} · ${p.trainBits.toFixed(2)} ${unit}`,
+            fraction: p.step / p.totalSteps,
+            data: {
+              step: p.step,
+              totalSteps: p.totalSteps,
+              trainBits: p.trainBits,
+              validationBits: p.validationBits,
+              tokensPerSecond: p.tokensPerSecond,
+              elapsedMs: p.elapsedMs,
+            },
+          }),
+      });
+      run.loaded.model.dispose();
+      const loaded = await loadModel(options.out);
+      return await this.queue.run(() => this.activate(loaded));
+    } finally {
+      this.training = false;
+    }
+  }
+
+  analyze(params: AnalyzeParams, signal?: AbortSignal): Promise<AnalyzeResult> {
+    return this.queue.run(() => {
+      throwIfAborted(signal, 'Analysis');
+      const model = this.requireModel();
+      const docId = requireString(params.docId, 'docId', { nonEmpty: true });
+      let doc = this.documents.get(docId);
+      if (!doc) {
+        doc = new DocumentSession(docId);
+        this.documents.set(docId, doc);
+      }
+      return doc.analyze(model, params, signal);
+    });
+  }
+
+  neuronValues({ docId, neuron }: { docId: string; neuron: number }): Result<'neuronValues'> {
+    return this.queue.run(() => {
+      const doc = this.requireDocument(docId);
+      checkNeuron(neuron, doc.units, doc.layer);
+      const values = neuronColumn(doc.values, doc.units, neuron);
+      const texts = internTexts(doc.tokens.slice(0, doc.computed).map((t) => t.text));
+      return {
+        modelId: doc.analysedWith,
+        values,
+        stats: neuronStats(values, neuron, texts, TOP_TOKENS_WITH_VALUES),
+        robustScale: robustScale(values),
+        range: doc.range,
+      };
+    });
+  }
+
+  describeNeurons({ docId, topTokens }: { docId: string; topTokens: number }): Result<'describeNeurons'> {
+    return this.queue.run(() => {
+      const doc = this.requireDocument(docId);
+      const k = requireInteger(topTokens, 'topTokens', 0, 100);
+      const texts = internTexts(doc.tokens.slice(0, doc.computed).map((t) => t.text));
+      return { modelId: doc.analysedWith, neurons: describeNeurons(doc.values, doc.units, texts, k) };
+    });
+  }
+
+  tokenNeurons({ docId, offset, k }: { docId: string; offset: number; k: number }): Promise<TokenNeuronsResult | null> {
+    return this.queue.run(() => {
+      const doc = this.requireDocument(docId);
+      const at = requireInteger(offset, 'offset', 0);
+      const count = requireInteger(k, 'k', 1);
+      const tokens = doc.tokens;
+      let lo = 0;
+      let hi = doc.computed;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (tokens[mid]!.end > at) hi = mid;
+        else lo = mid + 1;
+      }
+      if (lo >= doc.computed || tokens[lo]!.start > at) return null;
+      const token = tokens[lo]!;
+      return {
+        token: { text: token.text, start: token.start, end: token.end, index: lo },
+        top: topNeuronsAt(doc.values, doc.units, lo, count),
+      };
+    });
+  }
+
+  rankNeuronsForSelection({ docId, start, end }: { docId: string; start: number; end: number }): Promise<NeuronRanking> {
+    return this.queue.run(() => {
+      const doc = this.requireDocument(docId);
+      const from = requireInteger(start, 'start', 0);
+      const to = requireInteger(end, 'end', from);
+      return rankNeuronsForSelection(doc.values, doc.units, doc.tokens.slice(0, doc.computed), from, to);
+    });
+  }
+
+  generate(params: { prime: string; length: number; temperature: number; seed: number }, signal?: AbortSignal): Result<'generate'> {
+    return this.queue.run(async () => {
+      throwIfAborted(signal, 'Generation');
+      const active = this.requireModel();
+      const generation = await generate(active.loaded, {
+        prime: requireString(params.prime, 'prime'),
+        length: requireInteger(params.length, 'length', 1, MAX_EDITOR_GENERATE_LENGTH),
+        temperature: requireNumber(params.temperature, 'temperature', 0, 100),
+        seed: requireInteger(params.seed, 'seed', Number.MIN_SAFE_INTEGER),
+        // Only the text is wanted: record the smallest thing there is.
+        layers: [0],
+        components: ['h'],
+        signal,
+      });
+      return { text: generation.text };
+    });
+  }
+
+  closeDocument({ docId }: { docId: string }): Result<'closeDocument'> {
+    return this.queue.run(() => {
+      this.documents.delete(docId);
+      return null;
+    });
+  }
+
+  /** Frees the active model and every cache (the worker's end, and tests). */
+  dispose(): Promise<void> {
+    return this.queue.run(() => {
+      this.active?.dispose();
+      this.active = undefined;
+      this.documents.clear();
+    });
+  }
+
+  private activate(loaded: LoadedModel): Active {
+    const previous = this.active;
+    this.active = new ActiveModel(this.nextModelId++, loaded);
+    // Document caches stay: their next analysis sees the new id and starts over, and until then
+    // their values still answer for the model they were computed with (results carry its id).
+    previous?.dispose();
+    return this.active.summary();
+  }
+
+  private requireModel(): ActiveModel {
+    if (!this.active) throw new NeuronLensError('No model is loaded: train a model or load a model folder first', 'no-model');
+    return this.active;
+  }
+
+  private requireDocument(docId: string): DocumentSession {
+    const doc = this.documents.get(requireString(docId, 'docId', { nonEmpty: true }));
+    if (!doc || doc.analysedWith < 0) throw new NeuronLensError(`${docId} has not been analysed: analyse it first`, 'not-found');
+    return doc;
+  }
+}
+
+function disposeLoaded(loaded: LoadedModel): void {
+  loaded.model.dispose();
+  for (const w of loaded.optimizerWeights ?? []) w.tensor.dispose();
+}
