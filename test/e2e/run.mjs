@@ -1,0 +1,655 @@
+// End-to-end test of the extension in a real editor: code-server (VS Code for the web) driven by
+// Playwright and headless Chromium, through the shared harness in ../shared/tools/vscode-e2e
+// (relative to the repository root). Run by `npm test` after the build; on its own:
+//
+//   bash ../shared/tools/vscode-e2e/setup.sh    # once per machine (code-server, playwright-core, chromium)
+//   npm run build && npm run test:e2e           # VSCODE_E2E_VERBOSE=1: echo code-server's output
+//                                               # VSCODE_E2E_KEEP=1: keep the temp folders
+//
+// It trains a tiny char LSTM with the CLI, opens a workspace whose settings point at that model,
+// and drives the extension the way a user does: command palette, quick picks, status bar,
+// hovers, typing. The colours in the editor are checked glyph by glyph against the values the
+// CLI computes for the same model and text, so a token drawn one character off (CRLF, tabs,
+// surrogate pairs) is caught. Screenshots (and, on failure, the logs) go to test/e2e/artifacts/.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const artifacts = path.join(here, 'artifacts');
+const toolsDir = path.resolve(root, '..', 'shared', 'tools', 'vscode-e2e');
+const SAMPLE = 'sample.txt';
+const TAB_SIZE = 4;
+const BUDGET_MS = Number(process.env.NEURON_LENS_E2E_BUDGET_MS) || 180_000;
+
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+const log = (msg) => console.log(`[e2e ${secs()}s] ${msg}`);
+
+function fail(msg) {
+  console.error(`\n[e2e] FAILED: ${msg}\n`);
+  process.exit(1);
+}
+
+// ------------------------------------------------------------------ prerequisites
+if (!fs.existsSync(path.join(toolsDir, 'harness.mjs'))) {
+  fail(
+    `the end-to-end test needs the shared editor harness at ${toolsDir} ` +
+      `(../shared/tools/vscode-e2e relative to the repository root), and it is missing.`,
+  );
+}
+const harness = await import(pathToFileURL(path.join(toolsDir, 'harness.mjs')).href);
+const codeServerEntry =
+  process.env.VSCODE_E2E_CODE_SERVER ||
+  path.join(harness.E2E_HOME, `code-server-${harness.CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const playwrightPkg = path.join(harness.E2E_HOME, 'playwright', 'node_modules', 'playwright-core', 'package.json');
+const chromium = process.env.VSCODE_E2E_CHROMIUM || '/usr/bin/chromium';
+for (const [what, file] of [
+  ['code-server', codeServerEntry],
+  ['playwright-core', playwrightPkg],
+  ['chromium', chromium],
+]) {
+  if (!fs.existsSync(file)) {
+    fail(`${what} is not installed (${file} not found). Run once on this machine:\n\n    bash ../shared/tools/vscode-e2e/setup.sh\n`);
+  }
+}
+for (const f of ['dist/extension.js', 'dist/worker.js', 'dist/cli.js']) {
+  if (!fs.existsSync(path.join(root, f))) fail(`${f} is missing: run "npm run build" first (npm test does).`);
+}
+
+// Command palette titles ("Category: Title") from the manifest.
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const commands = manifest.contributes?.commands ?? [];
+function paletteTitle(match) {
+  const c = commands.find((x) => (typeof match === 'string' ? x.command === match : match.test(x.title)));
+  if (!c) fail(`package.json contributes no command ${match} (titles: ${commands.map((x) => x.title).join(', ')})`);
+  return c.category ? `${c.category}: ${c.title}` : c.title;
+}
+const TITLES = {
+  info: paletteTitle('neuronLens.showModelInfo'),
+  highlight: paletteTitle(/^Highlight Active File by Neuron/),
+  next: paletteTitle(/^Next Neuron/),
+};
+
+// ------------------------------------------------------------------ workspace and model
+fs.rmSync(artifacts, { recursive: true, force: true });
+fs.mkdirSync(artifacts, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'neuron-lens-e2e-'));
+const workspace = path.join(tmp, 'workspace');
+const modelDir = path.join(tmp, 'model');
+fs.cpSync(path.join(here, 'fixture'), workspace, { recursive: true });
+const sampleText = fs.readFileSync(path.join(workspace, SAMPLE), 'utf8');
+// The fixture must keep its CRLF line ends (a checkout with core.autocrlf=input would drop the CRs).
+assert.ok(/\r\n/.test(sampleText) && !/[^\r]\n/.test(sampleText), `${SAMPLE} must use CRLF line ends only`);
+assert.ok(sampleText.includes('\t') && /\p{Extended_Pictographic}/u.test(sampleText), `${SAMPLE} must contain tabs and emoji`);
+
+function cli(...args) {
+  try {
+    return execFileSync(process.execPath, [path.join(root, 'bin', 'neuron-lens.js'), ...args, '--backend', 'wasm'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+    });
+  } catch (e) {
+    throw new Error(`neuron-lens ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+log('training a tiny model with the CLI');
+// Moby-Dick (bundled): the fixture alone is too short for one batch of windows.
+cli('train', '--arch', 'lstm', '--level', 'char', '--hidden', '32', '--steps', '30', '--corpus', 'moby-dick', '--out', modelDir);
+assert.ok(fs.existsSync(path.join(modelDir, 'model.json')), 'the CLI wrote no model.json');
+fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'neuronLens.modelPath': modelDir }, null, 2) + '\n');
+
+/** The CLI's values of one layer/component for a text: Map token start offset -> values per neuron. */
+const activationCache = new Map();
+function activations(text, layer, component) {
+  const key = `${layer}/${component}/${text}`;
+  if (!activationCache.has(key)) {
+    const file = path.join(tmp, 'activations-input.txt');
+    fs.writeFileSync(file, text);
+    const j = JSON.parse(
+      cli('activations', '--model', modelDir, '--file', file, '--layer', String(layer), '--component', component, '--json'),
+    );
+    const byStart = new Map(j.tokens.map((t, i) => [t.start, { text: t.text, values: j.values[i] }]));
+    activationCache.set(key, { neurons: j.neurons, byStart });
+  }
+  return activationCache.get(key);
+}
+
+// The neuron to show: the one that varies most over the sample (a barely-moving neuron would
+// leave most tokens uncoloured and prove little).
+const base = activations(sampleText, 0, 'h');
+let NEURON = 0;
+{
+  let best = -1;
+  for (let n = 0; n < base.neurons; n++) {
+    const v = [...base.byStart.values()].map((t) => t.values[n]);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+    if (variance > best) [best, NEURON] = [variance, n];
+  }
+}
+log(`model trained (${modelDir}); will pick neuron ${NEURON} of ${base.neurons}`);
+
+// ------------------------------------------------------------------ helpers
+const shots = [];
+let shotNo = 0;
+async function shot(vsc, name) {
+  const file = path.join(artifacts, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  await vsc.screenshot(file);
+  shots.push(file);
+  return file;
+}
+
+function findFiles(dir, re, out = []) {
+  let entries = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) findFiles(p, re, out);
+    else if (re.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The "Neuron Lens" output channel, read from the log file the extension host writes it to. */
+function outputChannelText(vsc) {
+  return findFiles(path.join(vsc.tmpDir, 'user-data', 'logs'), /^(\d+-)?Neuron Lens\.log$/)
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
+}
+
+/** Thrown from a waitFor() condition to stop waiting at once. */
+class Fatal extends Error {}
+
+/** The output channel's error lines. */
+function errorLines(vsc) {
+  return outputChannelText(vsc)
+    .split('\n')
+    .filter((l) => /\[error\]/.test(l));
+}
+
+async function waitFor(what, fn, { timeout = 30_000, interval = 250 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      if (e instanceof Fatal) throw e;
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+const rgba = (css) => {
+  const m = css.match(/rgba?\(([^)]*)\)/);
+  if (!m) return undefined;
+  const [r, g, b, a = 1] = m[1].split(',').map(Number);
+  return { r, g, b, a };
+};
+
+/** The active editor's rendered lines: line number, DOM text, and the x extent of every UTF-16 unit. */
+function renderedLines(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-group-container.active .editor-instance .monaco-editor');
+    if (!editor) return [];
+    const gutter = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].map((el) => {
+      const r = el.getBoundingClientRect();
+      return { n: Number(el.textContent.trim()) || 0, top: r.top, bottom: r.bottom };
+    });
+    const range = document.createRange();
+    const out = [];
+    for (const lineEl of editor.querySelectorAll('.view-lines .view-line')) {
+      const lr = lineEl.getBoundingClientRect();
+      const mid = lr.top + lr.height / 2;
+      const units = [];
+      let text = '';
+      const walker = document.createTreeWalker(lineEl, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.data.length;) {
+          const len = node.data.codePointAt(i) > 0xffff ? 2 : 1;
+          range.setStart(node, i);
+          range.setEnd(node, i + len);
+          const r = range.getBoundingClientRect();
+          for (let k = 0; k < len; k++) units.push({ left: r.left, right: r.right });
+          i += len;
+        }
+        text += node.data;
+      }
+      // Inline decorations (spans with generated ced- classes); `after` ones paint a ::after
+      // pseudo-element, whose colour getEditorDecorations() does not report.
+      const opaque = (c) => (c && c !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(c) ? c : '');
+      const inline = [...lineEl.querySelectorAll('span[class*="ced-"]')]
+        .map((el) => opaque(getComputedStyle(el).backgroundColor) || opaque(getComputedStyle(el, '::after').backgroundColor))
+        .filter((c) => c);
+      const line = gutter.find((g) => mid >= g.top && mid < g.bottom)?.n ?? 0;
+      out.push({ line, top: lr.top, bottom: lr.bottom, text, units, inline });
+    }
+    return out;
+  });
+}
+
+/**
+ * Every code point of `text` (the document's content) that is on screen, with the extension's
+ * background colour drawn behind its centre ('' if none) and the CLI's value for its token.
+ */
+async function glyphColours(vsc, text, layer, component, neuron) {
+  const expected = activations(text, layer, component);
+  const overlays = (await vsc.getEditorDecorations()).filter((d) => d.fromExtension && d.backgroundColor && d.kind === 'overlay');
+  const lines = text.split('\r\n');
+  const lineStart = [];
+  for (let i = 0, off = 0; i < lines.length; off += lines[i].length + 2, i++) lineStart.push(off);
+  const glyphs = [];
+  for (const rl of await renderedLines(vsc.page)) {
+    const doc = lines[rl.line - 1];
+    if (doc === undefined) continue;
+    // Monaco draws a tab as no-break spaces up to the next tab stop; map document columns to DOM units.
+    let dom = '';
+    let col = 0;
+    const cells = [];
+    for (let i = 0; i < doc.length;) {
+      const len = doc.codePointAt(i) > 0xffff ? 2 : 1;
+      const from = dom.length;
+      if (doc[i] === '\t') {
+        const n = TAB_SIZE - (col % TAB_SIZE);
+        dom += ' '.repeat(n);
+        col += n;
+      } else {
+        dom += doc.slice(i, i + len);
+        col += 1;
+      }
+      cells.push({ i, len, from, to: dom.length });
+      i += len;
+    }
+    const shown = rl.text.replace(/\u00a0/g, ' ');
+    if (!shown.startsWith(dom)) {
+      throw new Error(`line ${rl.line} renders as ${JSON.stringify(shown)}, expected ${JSON.stringify(dom)} (tab size ${TAB_SIZE}?)`);
+    }
+    const y = (rl.top + rl.bottom) / 2;
+    for (const c of cells) {
+      const x = (rl.units[c.from].left + rl.units[c.to - 1].right) / 2;
+      const hit = overlays.filter((o) => x > o.rect.x && x < o.rect.x + o.rect.width && y > o.rect.y && y < o.rect.y + o.rect.height);
+      const offset = lineStart[rl.line - 1] + c.i;
+      const token = expected.byStart.get(offset);
+      glyphs.push({
+        line: rl.line,
+        column: c.i + 1,
+        offset,
+        text: doc.slice(c.i, c.i + c.len),
+        x,
+        y,
+        colour: hit.length ? hit[hit.length - 1].backgroundColor : '',
+        layers: hit.length,
+        value: token ? token.values[neuron] : undefined,
+        tokenText: token?.text,
+      });
+    }
+    // The line break: CR and LF are separate char tokens; the LF's colour is drawn as a block
+    // after the end of the line (an injected span), the CR's is not drawn.
+    if (rl.line < lines.length) {
+      const offset = lineStart[rl.line - 1] + doc.length + 1;
+      const token = expected.byStart.get(offset);
+      glyphs.push({
+        line: rl.line,
+        column: doc.length + 2,
+        offset,
+        text: '\n',
+        colour: rl.inline.length ? rl.inline[rl.inline.length - 1] : '',
+        layers: rl.inline.length,
+        value: token ? token.values[neuron] : undefined,
+        tokenText: token?.text,
+      });
+    }
+  }
+  return glyphs;
+}
+
+/**
+ * Checks the colours against the CLI's values, without assuming the palette's exact steps: strong
+ * values are coloured with the hue of their sign (diverging palette: red positive, blue negative),
+ * near-zero ones are not, and a clearly stronger value is never drawn fainter.
+ */
+function colourMismatches(glyphs) {
+  const bad = [];
+  const where = (g) => `${g.line}:${g.column} ${JSON.stringify(g.text)} value ${g.value?.toFixed(3)} colour ${g.colour || 'none'}`;
+  for (const g of glyphs) {
+    if (g.value === undefined) bad.push(`${where(g)}: no CLI token starts here (token boundary mismatch)`);
+    else if (g.tokenText !== g.text) bad.push(`${where(g)}: CLI token is ${JSON.stringify(g.tokenText)}`);
+    else if (g.layers > 1) bad.push(`${where(g)}: ${g.layers} overlapping backgrounds`);
+    else if (Math.abs(g.value) >= 0.1) {
+      const c = rgba(g.colour);
+      if (!c) bad.push(`${where(g)}: strong value but no background`);
+      else if (g.value > 0 !== c.r > c.b) bad.push(`${where(g)}: hue does not match the sign`);
+    } else if (Math.abs(g.value) < 0.02 && g.colour) bad.push(`${where(g)}: near-zero value but coloured`);
+  }
+  const alpha = (g) => rgba(g.colour)?.a ?? 0;
+  const strong = [...glyphs].filter((g) => g.value !== undefined).sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  for (let i = 0; i < strong.length && bad.length < 40; i++) {
+    for (let j = strong.length - 1; j > i && Math.abs(strong[i].value) - Math.abs(strong[j].value) > 0.2; j--) {
+      if (alpha(strong[i]) <= alpha(strong[j])) {
+        bad.push(`${where(strong[i])} is not stronger than ${where(strong[j])}`);
+        break;
+      }
+    }
+  }
+  return bad;
+}
+
+/** Waits until the editor's colours agree with the CLI for the given neuron; returns the glyphs. */
+async function waitForColours(vsc, what, text, layer, component, neuron, timeout = 30_000) {
+  let last = [];
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        const glyphs = await glyphColours(vsc, text, layer, component, neuron);
+        last = colourMismatches(glyphs);
+        return glyphs.length > 0 && last.length === 0 && glyphs;
+      },
+      { timeout, interval: 400 },
+    );
+  } catch (e) {
+    e.message += `\nfirst mismatches (of ${last.length}):\n  ${last.slice(0, 12).join('\n  ')}`;
+    throw e;
+  }
+}
+
+/** The status bar's neuron, e.g. "L0 h #6" -> { layer: 0, component: 'h', neuron: 6 }. */
+function statusNeuron(status) {
+  const m = status.match(/L(\d+)\s+(\w+)\s+#(\d+)/);
+  return m && { layer: Number(m[1]), component: m[2], neuron: Number(m[3]) };
+}
+
+const quickInput = (page) => page.locator('.quick-input-widget');
+
+/** Hovers a glyph; the hover's text (whitespace collapsed) and the value it gives for `neuron`. */
+async function hoverAt(vsc, glyph, neuron) {
+  const page = vsc.page;
+  await page.mouse.move(5, 5);
+  await page.mouse.move(glyph.x, glyph.y);
+  const hover = page.locator('.monaco-hover:visible').first();
+  const found = await waitFor(
+    `a hover on ${JSON.stringify(glyph.text)} (${glyph.line}:${glyph.column}) that gives the value of neuron ${neuron}`,
+    async () => {
+      const text = (await hover.innerText({ timeout: 1000 }))
+        .replace(/\s+/g, ' ')
+        .replace(/\u2212/g, '-')
+        .trim();
+      const m = text.match(new RegExp(`Neuron ${neuron}\\b[^:]*:\\s*([-+]?\\d+\\.\\d+)`));
+      if (!m || !text.includes(glyph.text)) throw new Error(`hover: ${JSON.stringify(text)}`);
+      return { text, value: Number(m[1]) };
+    },
+    { timeout: 15_000 },
+  );
+  await page.waitForTimeout(300); // let it fade in for the screenshot
+  return found;
+}
+
+/** Answers the quick picks of the highlight command: a component pick (hidden state) if any, then the neuron. */
+async function answerPicks(vsc, neuron, errorsBefore) {
+  const page = vsc.page;
+  const input = page.locator('.quick-input-widget input.input');
+  for (let round = 0; round < 4; round++) {
+    // The first pick must come (fail fast if the extension logs an error instead); later ones may not.
+    const shown = await waitFor(
+      'the highlight command to show a quick pick',
+      async () => {
+        if (await input.isVisible()) return 'shown';
+        const errors = errorLines(vsc).slice(errorsBefore);
+        if (errors.length > 0) throw new Fatal(`the extension logged: ${errors.join(' / ')}`);
+        return undefined;
+      },
+      { timeout: round === 0 ? 45_000 : 3_000 },
+    ).catch((e) => {
+      if (round === 0) throw e;
+      return undefined;
+    });
+    if (!shown) return;
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
+    const title = (await quickInput(page).innerText()).split('\n')[0];
+    if (labels.some((l) => /^Neuron \d+$/.test(l.trim()))) {
+      const want = `Neuron ${neuron}`;
+      await input.fill(want);
+      const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${want}\\s*$`) }) }).first();
+      await exact.waitFor({ state: 'visible' });
+      if ((await page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().innerText()).trim() === want) {
+        await input.press('Enter');
+      } else {
+        await exact.click();
+      }
+      await input.waitFor({ state: 'hidden' }).catch(() => {});
+      log(`picked ${want}`);
+      return;
+    }
+    const component = labels.findIndex((l) => /\(h\)|hidden/i.test(l));
+    if (component >= 0) {
+      await input.fill('hidden');
+      await page.waitForTimeout(200);
+      await input.press('Enter');
+      log(`picked component "${labels[component].trim()}"`);
+      await page.waitForTimeout(300);
+      continue;
+    }
+    throw new Error(`unexpected quick pick "${title}": ${labels.slice(0, 8).join(' | ')}`);
+  }
+}
+
+// ------------------------------------------------------------------ editor
+log('starting code-server');
+const vsc = await harness
+  .start({
+    extensionDevelopmentPath: root,
+    workspace,
+    timeout: 120_000,
+    keepTmp: !!process.env.VSCODE_E2E_KEEP,
+    userSettings: {
+      'editor.minimap.enabled': false,
+      'editor.occurrencesHighlight': 'off',
+      'editor.selectionHighlight': false,
+      'editor.renderWhitespace': 'none',
+      'editor.hover.delay': 300,
+      'editor.tabSize': TAB_SIZE,
+      'editor.detectIndentation': false,
+      'workbench.colorTheme': 'Default Dark Modern',
+    },
+  })
+  .catch((e) => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fail(`the editor did not start: ${e.stack || e}`);
+  });
+const page = vsc.page;
+page.setDefaultTimeout(45_000);
+log(`workbench ready (${vsc.timings.workbenchMs} ms)`);
+const watchdog = setTimeout(
+  () => {
+    console.error(`\n[e2e] FAILED: still running after ${BUDGET_MS / 1000} s; giving up (screenshots so far in ${artifacts})`);
+    process.exit(1); // the harness's exit hook kills code-server
+  },
+  BUDGET_MS - (Date.now() - t0),
+);
+watchdog.unref();
+
+let failed = false;
+try {
+  await vsc.openFile(SAMPLE);
+  log(`opened ${SAMPLE}`);
+  await shot(vsc, 'file-open');
+
+  // ---- Show Model Info: the extension activates, its worker reads the model folder.
+  await vsc.runCommand(TITLES.info);
+  // No Explorer URI: the command asks for a folder (VS Code's simple file dialog in the browser).
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  // The dialog fills in its start folder asynchronously: type the path only after that, and
+  // again if it was overwritten. Enter first navigates into the folder if the dialog has not
+  // caught up with the typed path, then accepts it: press it until the dialog closes.
+  await waitFor('the folder dialog to show its start folder', async () => (await input.inputValue()) !== '');
+  await waitFor('the folder dialog to accept the model folder', async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== modelDir + '/') {
+      await input.fill(modelDir + '/');
+      await page.waitForTimeout(500);
+      return false;
+    }
+    await input.press('Enter');
+    return input.waitFor({ state: 'hidden', timeout: 2000 }).then(
+      () => true,
+      () => false,
+    );
+  });
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /LSTM/i }).first();
+  await toast.waitFor({ state: 'visible', timeout: 60_000 });
+  log(`model info: ${(await toast.innerText()).replace(/\s+/g, ' ').slice(0, 160)}`);
+  await shot(vsc, 'model-info');
+  await vsc.runCommand('Notifications: Clear All Notifications');
+
+  // ---- Highlight the active file by a neuron.
+  const errorsBefore = errorLines(vsc).length;
+  await vsc.runCommand(TITLES.highlight);
+  await answerPicks(vsc, NEURON, errorsBefore);
+  const status1 = await waitFor('the status bar to show the neuron', async () => statusNeuron(await vsc.statusBarText()), {
+    timeout: 60_000,
+  });
+  log(`status bar: ${JSON.stringify(status1)}`);
+  assert.equal(status1.neuron, NEURON, `status bar shows neuron ${status1.neuron}, picked ${NEURON}`);
+  const glyphs1 = await waitForColours(
+    vsc,
+    `the colours of neuron ${NEURON}`,
+    sampleText,
+    status1.layer,
+    status1.component,
+    status1.neuron,
+    60_000,
+  );
+  const decos = (await vsc.getEditorDecorations()).filter((d) => d.fromExtension && d.backgroundColor);
+  const colours1 = new Set(decos.map((d) => d.backgroundColor));
+  log(`highlighted: ${decos.length} coloured decorations, ${colours1.size} colours, ${glyphs1.length} glyphs agree with the CLI`);
+  assert.ok(decos.length > 0, 'no coloured decorations');
+  assert.ok(colours1.size >= 2, `expected at least two colours, got ${[...colours1].join(', ')}`);
+  // The tricky line: tabs and emoji, after CRLF line ends (every glyph was checked above; show it).
+  for (const line of [6, 7]) {
+    const on = glyphs1.filter((g) => g.line === line);
+    assert.ok(on.length > 0, `line ${line} not rendered`);
+    log(`line ${line}: ${on.filter((g) => g.colour).length}/${on.length} glyphs coloured, aligned with their tokens`);
+  }
+  await shot(vsc, 'highlighted');
+
+  // ---- Hover a token: the emoji. The hover names it and gives the neuron's value there, the CLI's.
+  const whale = glyphs1.find((g) => g.text === '\u{1F40B}');
+  const hover1 = await hoverAt(vsc, whale, NEURON);
+  log(`hover: ${hover1.text.slice(0, 200)}`);
+  assert.ok(Math.abs(hover1.value - whale.value) < 0.0015, `hover value ${hover1.value}, CLI value ${whale.value}`);
+  await shot(vsc, 'hover');
+  await page.keyboard.press('Escape');
+  await page.mouse.move(5, 5);
+
+  // ---- Next Neuron.
+  await vsc.runCommand(TITLES.next);
+  const status2 = await waitFor('the status bar to show the next neuron', async () => {
+    const s = statusNeuron(await vsc.statusBarText());
+    return s && s.neuron !== status1.neuron && s;
+  });
+  log(`next neuron: ${JSON.stringify(status2)}`);
+  assert.equal(status2.neuron, (status1.neuron + 1) % base.neurons, 'Next Neuron did not go to the next neuron');
+  const glyphs2 = await waitForColours(
+    vsc,
+    `the colours of neuron ${status2.neuron}`,
+    sampleText,
+    status2.layer,
+    status2.component,
+    status2.neuron,
+  );
+  const changed = glyphs2.filter((g, i) => g.colour !== glyphs1[i]?.colour).length;
+  log(`colours changed on ${changed}/${glyphs2.length} glyphs`);
+  assert.ok(changed > glyphs2.length / 10, `only ${changed} of ${glyphs2.length} glyphs changed colour`);
+  await shot(vsc, 'next-neuron');
+
+  // ---- Type in the middle of the file: the colours follow the new text.
+  // A few characters (rather than one) so that the state change visibly lasts a few tokens.
+  const [editLine, editColumn, typed] = [2, 20, '1234'];
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input.input').fill(`:${editLine}:${editColumn}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.part.statusbar', { hasText: `Ln ${editLine}, Col ${editColumn}` }).waitFor();
+  await page.keyboard.type(typed);
+  const lines = sampleText.split('\r\n');
+  lines[editLine - 1] = lines[editLine - 1].slice(0, editColumn - 1) + typed + lines[editLine - 1].slice(editColumn - 1);
+  const editedText = lines.join('\r\n');
+  const glyphs3 = await waitForColours(vsc, 'the colours to follow the edit', editedText, status2.layer, status2.component, status2.neuron);
+  const typedGlyph = glyphs3.find((g) => g.line === editLine && g.column === editColumn);
+  assert.equal(typedGlyph?.text, typed[0], 'the typed text is not where expected');
+  // Until the extension recomputes, the editor only shifts the old decorations along and the
+  // tokens after the edit keep their old colours. When the CLI says some value after the edit
+  // moved by more than a colour step, some colour must have changed.
+  const before = new Map(glyphs2.map((g) => [g.offset, g.colour]));
+  const later = glyphs3.filter((g) => g.offset >= typedGlyph.offset + typed.length);
+  const recoloured = later.filter((g) => g.colour !== before.get(g.offset - typed.length)).length;
+  const oldValues = activations(sampleText, status2.layer, status2.component).byStart;
+  const moved = Math.max(
+    ...later.map((g) => Math.abs(g.value - (oldValues.get(g.offset - typed.length)?.values[status2.neuron] ?? g.value))),
+  );
+  log(
+    `after typing "${typed}" at ${editLine}:${editColumn}: colours agree with the CLI on the edited text ` +
+      `(${recoloured}/${later.length} later glyphs recoloured; largest value change ${moved.toFixed(2)})`,
+  );
+  if (moved > 0.15) assert.ok(recoloured > 0, 'no glyph after the edit changed colour: the decorations were not recomputed');
+  // The hover on a typed character knows the new token and its value.
+  await page.keyboard.press('End'); // move the cursor away from the hovered spot
+  const hover2 = await hoverAt(vsc, typedGlyph, status2.neuron);
+  log(`hover on the typed "${typedGlyph.text}": ${hover2.text.slice(0, 120)}`);
+  assert.ok(Math.abs(hover2.value - typedGlyph.value) < 0.0015, `hover value ${hover2.value}, CLI value ${typedGlyph.value}`);
+  await page.keyboard.press('Escape');
+  await page.mouse.move(5, 5);
+  await shot(vsc, 'after-edit');
+
+  // ---- The extension host stayed responsive while highlighting.
+  const channel = outputChannelText(vsc);
+  const delays = [...channel.matchAll(/event loop max delay (\d+) ms during highlighting/g)].map((m) => Number(m[1]));
+  if (delays.length === 0) log('no "event loop max delay" line in the Neuron Lens output channel');
+  else {
+    log(`event loop max delay during highlighting: ${delays.join(', ')} ms`);
+    for (const d of delays) assert.ok(d < 50, `event loop blocked for ${d} ms during highlighting`);
+  }
+} catch (e) {
+  failed = true;
+  console.error(e);
+  try {
+    console.error(`screenshot of the failure: ${await shot(vsc, 'FAILED')}`);
+  } catch {
+    /* browser gone */
+  }
+  const channel = outputChannelText(vsc);
+  if (channel) {
+    fs.writeFileSync(path.join(artifacts, 'neuron-lens-output.log'), channel);
+    console.error(`"Neuron Lens" output channel:\n${channel}`);
+  }
+  fs.copyFileSync(vsc.logFile, path.join(artifacts, 'code-server.log'));
+} finally {
+  clearTimeout(watchdog);
+  await vsc.stop();
+  if (!process.env.VSCODE_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+}
+for (const s of shots) console.log(`screenshot: ${path.relative(process.cwd(), s)}`);
+if (failed) fail('see the error above');
+log('e2e passed');
