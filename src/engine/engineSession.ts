@@ -18,6 +18,7 @@ import { type LoadedModel, loadModel, saveModel } from './modelFolder';
 import { summarizeModel } from './modelSummary';
 import { checkNeuron, describeNeurons, internTexts, neuronColumn, neuronStats, topNeuronsAt } from './neuronStats';
 import { requireInteger, requireNumber, requireString } from './requestChecks';
+import { componentMatrix, documentSpectra, relevanceTable } from './panelAnalyses';
 import { rankNeuronsForSelection } from './selectionRanking';
 import { SerialQueue } from './serialQueue';
 import { trainingRunOptions } from './trainingRequest';
@@ -213,6 +214,18 @@ export class EngineSession {
       this.documents.delete(docId);
       return null;
     });
+  }
+
+  componentMatrix({ docId, from, to }: EngineMethods['componentMatrix']['params']): Result<'componentMatrix'> {
+    return this.queue.run(() => componentMatrix(this.requireDocument(docId), from, to));
+  }
+
+  relevanceTable({ docId, features, statistic, topK }: EngineMethods['relevanceTable']['params']): Result<'relevanceTable'> {
+    return this.queue.run(() => relevanceTable(this.requireDocument(docId), features, statistic, topK));
+  }
+
+  spectra(params: EngineMethods['spectra']['params']): Result<'spectra'> {
+    return this.queue.run(() => documentSpectra(this.requireDocument(params.docId), params));
   }
 
   /** Frees the active model and every cache (the worker's end, and tests). */

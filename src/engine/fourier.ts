@@ -111,7 +111,9 @@ export function findPeaks(s: Spectra, row: number, alpha = 0.05): Peak[] {
   const values = spectrumRow(s, row);
   const bins = values.length;
   const power = Float64Array.from(values, (v) => (s.scale === 'power' ? v : v * v));
-  const floor = segmentMedians(power, 16);
+  // Rounding noise of a clean signal is no floor to stand on: never below 1e-9 of the strongest bin.
+  const least = 1e-9 * power.reduce((m, p) => Math.max(m, p), 0);
+  const floor = segmentMedians(power, 16).map((f) => Math.max(f, least));
   const c = Math.log2(Math.max(2, bins - 1) / alpha);
   const peaks: Peak[] = [];
   for (let k = 2; k < bins; k++) {

@@ -39,6 +39,9 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   rankNeuronsForSelection: (p) => session.rankNeuronsForSelection(p),
   generate: (p, signal) => session.generate(p, signal),
   closeDocument: (p) => session.closeDocument(p),
+  componentMatrix: (p) => session.componentMatrix(p),
+  relevanceTable: (p) => session.relevanceTable(p),
+  spectra: (p) => session.spectra(p),
 };
 
 const running = new Map<number, AbortController>();

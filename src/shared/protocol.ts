@@ -5,6 +5,7 @@
  * JSON arrays or tensors.
  */
 import type { ModelSummary } from './modelSummary';
+import type { HeatmapData, RelevanceData, SpectraData } from './panelMessages';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -146,6 +147,24 @@ export interface EngineMethods {
     progress: never;
   };
   closeDocument: { params: { docId: string }; result: null; progress: never };
+  /** The analysed component's tokens × neurons matrix (or tokens [from, to)), for the heatmap. */
+  componentMatrix: {
+    params: { docId: string; from?: number; to?: number };
+    result: Omit<HeatmapData, 'title' | 'selectedNeuron'> & { modelId: number };
+    progress: never;
+  };
+  /** Relevance of every neuron to each feature of interest, with top-k hypotheses. */
+  relevanceTable: {
+    params: { docId: string; features: string[]; statistic: string; topK: number };
+    result: RelevanceData & { modelId: number };
+    progress: never;
+  };
+  /** Spectra of neuron activity over the document's tokens, peaks, band ranking. */
+  spectra: {
+    params: { docId: string; neurons?: number[]; band: [number, number]; window: 'none' | 'hann'; scale: 'power' | 'amplitude' };
+    result: Omit<SpectraData, 'title'> & { modelId: number };
+    progress: never;
+  };
 }
 
 export type MethodName = keyof EngineMethods;

@@ -68,6 +68,7 @@ describe('neuron spectra', () => {
     const s = neuronSpectra(matrix(alternating), 1);
     assert.equal(s.frequencies[s.frequencies.length - 1], 0.5);
     const peaks = findPeaks(s, 0);
+    assert.equal(peaks.length, 1, 'rounding noise of a clean signal makes no peaks');
     assert.equal(peaks[0]!.frequency, 0.5);
     assert.equal(peaks[0]!.period, 2);
     assert.ok(Math.abs(peaks[0]!.value - 1) < 1e-6, 'power of a ±1 alternation is 1');

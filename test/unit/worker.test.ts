@@ -139,6 +139,44 @@ describe('engine session', () => {
     await s.dispose();
   });
 
+  test('panel analyses on the crafted model: matrix, relevance and spectra find the space neuron', async () => {
+    const s = new EngineSession();
+    await s.loadModel({ dir: crafted });
+    // Spaces every second token: the space neuron alternates, so its spectrum peaks at 0.5.
+    const text = 'a b c d e f g h i j k l m n o p '.repeat(8);
+    const r = await s.analyze(analyzeParams(text));
+    const docId = 'file:///a.txt';
+
+    const matrix = await s.componentMatrix({ docId, from: 2, to: 6 });
+    assert.deepEqual(matrix.tokens, ['b', ' ', 'c', ' ']);
+    assert.equal(matrix.firstToken, 2);
+    assert.equal(matrix.values.length, 4 * 4);
+    assert.equal(matrix.values[1 * 4 + SPACE_NEURON], Math.fround(Math.tanh(3)));
+    assert.equal(matrix.range, 'signed');
+    assert.equal((await s.componentMatrix({ docId })).tokens.length, r.computed);
+    await assert.rejects(s.componentMatrix({ docId, from: 5, to: 2 }), /to must be an integer from 5/);
+
+    const table = await s.relevanceTable({ docId, features: [' ', '/[a-e]/', 'zebra'], statistic: 'auroc', topK: 2 });
+    assert.equal(table.neutral, 0.5);
+    assert.deepEqual(
+      table.features.map((f) => f.matches),
+      [r.computed / 2, 5 * 8, 0],
+    );
+    assert.equal(table.features[0]!.top[0]!.neuron, SPACE_NEURON);
+    assert.equal(table.features[0]!.scores[SPACE_NEURON], 1);
+    assert.deepEqual(table.features[2]!.top, []);
+    await assert.rejects(s.relevanceTable({ docId, features: [' '], statistic: 'magic', topK: 2 }), /Unknown relevance statistic "magic"/);
+
+    const spectra = await s.spectra({ docId, band: [0.4, 0.5], window: 'none', scale: 'power' });
+    assert.equal(spectra.frequencies.length, r.computed / 2 + 1);
+    assert.equal(spectra.values.length, 4 * spectra.frequencies.length);
+    assert.equal(spectra.ranking[0]!.neuron, SPACE_NEURON);
+    assert.equal(spectra.peaks[SPACE_NEURON]!.peaks[0]!.frequency, 0.5);
+    const some = await s.spectra({ docId, neurons: [SPACE_NEURON, 0], band: [0, 0.5], window: 'hann', scale: 'amplitude' });
+    assert.deepEqual(some.neurons, [SPACE_NEURON, 0]);
+    await s.dispose();
+  });
+
   test('hover outside the computed tokens of a partial analysis is null; parameters are checked', async () => {
     const s = new EngineSession();
     await s.loadModel({ dir: crafted });
