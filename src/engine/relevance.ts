@@ -3,8 +3,12 @@
  * mean difference (Cohen's d) between the neuron's values on feature tokens and on all other
  * tokens, with the pooled standard deviation. It is scale-free (a gate and a cell state compare
  * fairly) and signed (negative: the neuron drops on the feature). Undefined cases (no feature
- * token, no other token, or a neuron that never varies) give 0.
+ * token, no other token, or a neuron that never varies) give 0. A neuron that is constant on each
+ * side but differs between them separates them perfectly: it gets ±PERFECT_SEPARATION, the cap
+ * of every score (no real neuron comes near it; it keeps the scores finite for JSON and colours).
  */
+export const PERFECT_SEPARATION = 100;
+
 export function standardizedMeanDifference(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>): Float64Array {
   const tokens = values.length / units;
   const d = new Float64Array(units);
@@ -31,7 +35,13 @@ export function standardizedMeanDifference(values: Float32Array, units: number, 
     const ssG = Math.max(0, sq[1]![i]! - nG * mG * mG);
     const dof = nF + nG - 2;
     const pooled = dof > 0 ? Math.sqrt((ssF + ssG) / dof) : 0;
-    d[i] = pooled > 1e-12 ? (mF - mG) / pooled : 0;
+    const diff = mF - mG;
+    d[i] =
+      pooled > 1e-12
+        ? Math.max(-PERFECT_SEPARATION, Math.min(PERFECT_SEPARATION, diff / pooled))
+        : Math.abs(diff) > 1e-9
+          ? Math.sign(diff) * PERFECT_SEPARATION
+          : 0;
   }
   return d;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { featureMask, parseFeature } from '../../src/engine/featureOfInterest';
 import { Random } from '../../src/engine/random';
-import { auroc, referenceRelevance, relevance, topByMagnitude } from '../../src/engine/relevance';
+import { PERFECT_SEPARATION, auroc, referenceRelevance, relevance, topByMagnitude } from '../../src/engine/relevance';
 import { tokenize } from '../../src/engine/tokenizer';
 
 /** Alternating word/space tokens; neuron `k` is +1 on spaces, every neuron has N(0, 0.1) noise. */
@@ -44,6 +44,16 @@ describe('reference relevance (Visualization of RNNs, bugs fixed)', () => {
     const all = referenceRelevance(Float32Array.from([0, 5, 0, 5, 1, 5, 1, 5]), 2, [1, 1, 1, 1]);
     assert.ok(all.every((x) => Number.isFinite(x)));
     assert.equal(all[1], 0, 'a constant neuron with no complement scores 0');
+  });
+});
+
+describe("Cohen's d relevance", () => {
+  it('gives a perfect detector (no spread on either side) the top score, not 0', () => {
+    const values = Float32Array.from([1, 0.5, 0, 0.4, 1, 0.6, 0, 0.5]);
+    const d = relevance(values, 2, [1, 0, 1, 0], 'cohen-d');
+    assert.equal(d[0], PERFECT_SEPARATION);
+    assert.ok(Math.abs(d[1]!) < 2);
+    assert.equal(relevance(Float32Array.from([0, 1, 0, 1]), 1, [1, 0, 1, 0], 'cohen-d')[0], -PERFECT_SEPARATION);
   });
 });
 

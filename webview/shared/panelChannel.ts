@@ -1,0 +1,39 @@
+import type { FromWebview, ToWebview } from '../../src/shared/panelMessages';
+
+interface VsCodeWebviewApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): unknown;
+}
+
+declare function acquireVsCodeApi(): VsCodeWebviewApi;
+
+/**
+ * A panel page's one handle on VS Code, typed with the panel protocol. VS Code lets a page call
+ * acquireVsCodeApi only once, and the handle must not leak to window (any script could post as
+ * the panel), so it lives in this module and nowhere else.
+ */
+export class PanelChannel<State> {
+  private readonly api = acquireVsCodeApi();
+
+  post(message: FromWebview): void {
+    this.api.postMessage(message);
+  }
+
+  onMessage(handler: (message: ToWebview) => void): void {
+    window.addEventListener('message', (event: MessageEvent<unknown>) => {
+      const m = event.data;
+      if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') handler(m as ToWebview);
+    });
+  }
+
+  /** The state saved before the page was last destroyed (hidden tab, window reload), if it passes `isState`. */
+  restore(isState: (x: unknown) => x is State): State | undefined {
+    const saved = this.api.getState();
+    return isState(saved) ? saved : undefined;
+  }
+
+  save(state: State): void {
+    this.api.setState(state);
+  }
+}
