@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'neuron-lens-demo/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'neuron-lens-demo/**', 'bench/out/**', 'test/e2e/artifacts/**', 'test/browser/artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,6 +18,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
   {
+    // Webviews run in a browser sandbox: no Node, no VS Code API beyond acquireVsCodeApi.
+    files: ['webview/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['node:*', '../src/engine/*', '../../src/engine/*'] }] },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: {
@@ -30,5 +35,19 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The end-to-end test is plain ESM run by node; functions passed to page.evaluate() run in the browser.
+    files: ['test/e2e/**/*.mjs'],
+    languageOptions: {
+      globals: {
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        document: 'readonly',
+        window: 'readonly',
+        getComputedStyle: 'readonly',
+        NodeFilter: 'readonly',
+      },
+    },
   },
 );

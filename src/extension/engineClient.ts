@@ -21,6 +21,8 @@ export class EngineError extends Error {
 }
 
 interface Pending {
+  /** The worker the request went to: only its exit fails the request. */
+  worker: Worker;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onProgress?: (p: Progress<MethodName>) => void;
@@ -31,6 +33,9 @@ export interface RequestOptions<M extends MethodName = MethodName> {
   onProgress?: (p: Progress<M>) => void;
 }
 
+/** The worker's life: whatever it held (the active model, document caches) is gone when it stops. */
+export type EngineEvent = { kind: 'started'; backend: string } | { kind: 'stopped' };
+
 /**
  * Owns the engine worker: starts it on the first request (so activating the extension never
  * loads tfjs), forwards cancellation, and if the worker dies fails the requests in flight with
@@ -38,12 +43,16 @@ export interface RequestOptions<M extends MethodName = MethodName> {
  */
 export class EngineClient {
   private worker: Worker | undefined;
+  /** Settles when the current worker has answered `hello`; requests wait for it. */
+  private ready: Promise<void> | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private backendInUse: string | undefined;
 
   constructor(
     private readonly workerPath: string,
-    private readonly backend: () => string,
+    private readonly backendSetting: () => string,
     private readonly log: (line: string) => void = () => undefined,
   ) {}
 
@@ -52,8 +61,27 @@ export class EngineClient {
     params: EngineMethods[M]['params'],
     options: RequestOptions<M> = {},
   ): Promise<EngineMethods[M]['result']> {
-    if (method !== 'hello' && !this.worker) await this.start();
+    if (method !== 'hello') {
+      // Requests made while the worker starts wait for its backend, instead of racing `hello`.
+      if (!this.worker || !this.ready) this.ready = this.start();
+      await this.ready;
+    }
     return this.send(method, params, options);
+  }
+
+  /** Hears when a worker starts (with its backend) and stops. */
+  onDidChangeState(listener: (e: EngineEvent) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** The backend of the running worker (`wasm`, `cpu`, `tensorflow`), once it has started. */
+  get backend(): string | undefined {
+    return this.backendInUse;
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const l of [...this.listeners]) l(e);
   }
 
   private async start(): Promise<void> {
@@ -62,20 +90,39 @@ export class EngineClient {
     worker.on('message', (m: unknown) => this.receive(m));
     worker.on('error', (e) => this.log(`engine worker error: ${e.stack ?? e.message}`));
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      if (this.pending.size > 0) {
-        const error = new EngineError(
-          `The Neuron Lens engine stopped unexpectedly (exit code ${code}); it restarts on the next request`,
-          'crashed',
-          false,
-        );
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
+      if (this.worker === worker) this.forget();
+      const error = new EngineError(
+        `The Neuron Lens engine stopped unexpectedly (exit code ${code}); it restarts on the next request`,
+        'crashed',
+        false,
+      );
+      for (const [id, p] of this.pending) {
+        if (p.worker !== worker) continue;
+        this.pending.delete(id);
+        p.reject(error);
       }
       this.log(`engine worker exited with code ${code}`);
     });
-    const hello = await this.send('hello', { backend: this.backend() }, {});
-    this.log(`engine worker started on the ${hello.backend} backend`);
+    try {
+      const hello = await this.send('hello', { backend: this.backendSetting() }, {});
+      this.backendInUse = hello.backend;
+      this.log(`engine worker started on the ${hello.backend} backend`);
+      this.emit({ kind: 'started', backend: hello.backend });
+    } catch (e) {
+      // A worker whose backend failed is useless; the next request starts a fresh one.
+      if (this.worker === worker) this.forget();
+      void worker.terminate();
+      throw e;
+    }
+  }
+
+  /** Drops the current worker (stopped or being stopped) and tells the listeners once. */
+  private forget(): void {
+    const had = this.worker !== undefined;
+    this.worker = undefined;
+    this.ready = undefined;
+    this.backendInUse = undefined;
+    if (had) this.emit({ kind: 'stopped' });
   }
 
   private send<M extends MethodName>(
@@ -91,14 +138,29 @@ export class EngineClient {
         reject(new EngineError(`${method} cancelled`, 'cancelled', true));
         return;
       }
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress as Pending['onProgress'] });
-      options.signal?.addEventListener('abort', () => this.post({ type: 'cancel', id }), { once: true });
+      const onAbort = () => this.post({ type: 'cancel', id });
+      // Callers reuse signals across requests: a settled request must not keep its listener.
+      const settle = () => options.signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        worker,
+        resolve: (v) => {
+          settle();
+          resolve(v as EngineMethods[M]['result']);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        onProgress: options.onProgress as Pending['onProgress'],
+      });
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       this.post({ type: 'request', id, method, params } as HostMessage);
     });
   }
 
   private post(message: HostMessage): void {
-    this.worker?.postMessage(message);
+    const target = message.type === 'cancel' ? this.pending.get(message.id)?.worker : this.worker;
+    target?.postMessage(message);
   }
 
   private receive(m: unknown): void {
@@ -128,7 +190,8 @@ export class EngineClient {
   }
 
   dispose(): void {
-    void this.worker?.terminate();
-    this.worker = undefined;
+    const worker = this.worker;
+    this.forget();
+    void worker?.terminate();
   }
 }

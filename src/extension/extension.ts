@@ -1,52 +1,71 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { summaryLines } from '../shared/modelSummary';
-import { EngineClient, EngineError } from './engineClient';
+import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
+import { generateText } from './commands/generateText';
+import { registerHighlightCommands } from './commands/highlightCommands';
+import { loadModel } from './commands/loadModel';
+import { saveModelAs } from './commands/saveModelAs';
+import { showModelInfo } from './commands/showModelInfo';
+import { trainModel } from './commands/trainModel';
+import { DecorationPainter } from './decorationPainter';
+import { EngineClient } from './engineClient';
+import { Highlighter } from './highlighter';
+import { ModelService } from './modelService';
+import { NeuronHoverProvider } from './neuronHover';
+import { NeuronSelection } from './neuronSelection';
+import type { Services } from './services';
+import { readSettings } from './settings';
+import { NeuronStatusBarItem } from './statusBarItem';
+import { reportError } from './userErrors';
 
 /**
  * Activation only wires things up: the engine worker (and with it tfjs) starts on the first
  * command that needs it.
  */
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Neuron Lens', { log: true });
+  const log = vscode.window.createOutputChannel('Neuron Lens', { log: true });
   const engine = new EngineClient(
     path.join(context.extensionPath, 'dist', 'worker.js'),
-    () => vscode.workspace.getConfiguration('neuronLens').get<string>('backend', 'auto'),
-    (line) => output.info(line),
+    () => readSettings().backend,
+    (line) => log.info(line),
   );
-  context.subscriptions.push(output, { dispose: () => engine.dispose() });
+  const models = new ModelService(engine, log);
+  const selection = new NeuronSelection();
+  const painter = new DecorationPainter(readSettings().palette);
+  const highlighter = new Highlighter(engine, models, selection, painter, log);
+  const statusBar = new NeuronStatusBarItem(models, selection, engine);
+  context.subscriptions.push(log, { dispose: () => engine.dispose() }, models, selection, painter, highlighter, statusBar);
+
+  const s: Services = { context, log, engine, models, selection, highlighter, statusBar };
+  void vscode.commands.executeCommand('setContext', 'neuronLens.modelLoaded', false);
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('neuronLens.showModelInfo', async (uri?: vscode.Uri) => {
-      const folder =
-        uri ??
-        (
-          await vscode.window.showOpenDialog({
-            canSelectFolders: true,
-            canSelectFiles: false,
-            openLabel: 'Show Model Info',
-            title: 'Neuron Lens: choose a model folder (with model.json)',
-          })
-        )?.[0];
-      if (!folder) return;
-      try {
-        const summary = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: 'Neuron Lens: reading model', cancellable: true },
-          (_progress, token) => {
-            const controller = new AbortController();
-            token.onCancellationRequested(() => controller.abort());
-            return engine.request('modelInfo', { dir: folder.fsPath }, { signal: controller.signal });
-          },
-        );
-        const lines = summaryLines(summary);
-        for (const line of lines) output.info(line);
-        void vscode.window.showInformationMessage(lines.slice(0, 2).join(' — '), 'Show Details').then((choice) => {
-          if (choice) output.show(true);
-        });
-      } catch (e) {
-        const message = e instanceof EngineError || e instanceof Error ? e.message : String(e);
-        output.error(message);
-        void vscode.window.showErrorMessage(`Neuron Lens: ${message}`);
+    highlighter.onDidChangeBusy((busy) => statusBar.setBusy(busy)),
+    vscode.languages.registerHoverProvider('*', new NeuronHoverProvider(highlighter, engine, models)),
+    vscode.commands.registerCommand('neuronLens.trainModel', () => trainModel(s)),
+    vscode.commands.registerCommand('neuronLens.loadModel', (uri?: vscode.Uri) =>
+      loadModel(s, uri instanceof vscode.Uri ? uri : undefined),
+    ),
+    vscode.commands.registerCommand('neuronLens.saveModelAs', () => saveModelAs(s)),
+    vscode.commands.registerCommand('neuronLens.showModelInfo', (uri?: vscode.Uri) =>
+      showModelInfo(s, uri instanceof vscode.Uri ? uri : undefined),
+    ),
+    vscode.commands.registerCommand('neuronLens.generateText', () => generateText(s)),
+    vscode.commands.registerCommand('neuronLens.findNeuronsForSelection', () => findNeuronsForSelection(s)),
+    ...registerHighlightCommands(s),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('neuronLens.backend') && engine.running) {
+        // The backend is chosen when the worker starts: restart it and bring the model back.
+        log.info(`backend setting changed to ${readSettings().backend}; restarting the engine`);
+        engine.dispose();
+        if (models.model) void models.ensureModel(false);
+      }
+      if (e.affectsConfiguration('neuronLens.modelPath')) {
+        const configured = models.configuredPath();
+        // Our own writes (after training or loading) name the active model already.
+        if (configured && models.model && configured !== models.model.dir) {
+          void models.load(configured).catch((err: unknown) => reportError(log, err, `loading ${configured} (neuronLens.modelPath)`));
+        }
       }
     }),
   );

@@ -1,0 +1,37 @@
+/** The `neuronLens.*` settings, read with their defaults and checked, in one place. */
+import * as vscode from 'vscode';
+import { type PaletteName, type ScaleMode, isPaletteName } from './palette';
+
+export interface Settings {
+  palette: PaletteName;
+  scale: ScaleMode;
+  maxTokens: number;
+  debounceMs: number;
+  modelsFolder: string;
+  modelPath: string;
+  backend: string;
+}
+
+export const DEFAULT_MAX_TOKENS = 200_000;
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('neuronLens');
+  const palette = c.get<string>('palette', 'blueRed');
+  const maxTokens = c.get<number>('maxTokens', DEFAULT_MAX_TOKENS);
+  const debounceMs = c.get<number>('debounceMs', 150);
+  return {
+    palette: isPaletteName(palette) ? palette : 'blueRed',
+    scale: c.get<string>('scale', 'fixed') === 'robust' ? 'robust' : 'fixed',
+    maxTokens: Number.isFinite(maxTokens) && maxTokens >= 1 ? Math.floor(maxTokens) : DEFAULT_MAX_TOKENS,
+    debounceMs: Number.isFinite(debounceMs) && debounceMs >= 0 ? debounceMs : 150,
+    modelsFolder: c.get<string>('modelsFolder', '.neuron-lens/models'),
+    modelPath: c.get<string>('modelPath', ''),
+    backend: c.get<string>('backend', 'auto'),
+  };
+}
+
+/** The folder relative settings are resolved against: the first workspace folder on disk. */
+export function workspaceRoot(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  return folder?.uri.fsPath;
+}
