@@ -7,6 +7,7 @@ import { FOURIER_HELP, FOURIER_OPTIONS, fourierCommand } from './commands/fourie
 import { GENERATE_HELP, GENERATE_OPTIONS, generateCommand } from './commands/generate';
 import { INFO_HELP, INFO_OPTIONS, infoCommand } from './commands/info';
 import { RELEVANCE_HELP, RELEVANCE_OPTIONS, relevanceCommand } from './commands/relevance';
+import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report';
 import { TRAIN_HELP, TRAIN_OPTIONS, trainCommand } from './commands/train';
 import type { CommandContext } from './context';
 import { type Output, processOutput } from './output';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   generate: { options: GENERATE_OPTIONS, help: GENERATE_HELP, run: generateCommand },
   relevance: { options: RELEVANCE_OPTIONS, help: RELEVANCE_HELP, run: relevanceCommand },
   fourier: { options: FOURIER_OPTIONS, help: FOURIER_HELP, run: fourierCommand },
+  report: { options: REPORT_OPTIONS, help: REPORT_HELP, run: reportCommand },
   info: { options: INFO_OPTIONS, help: INFO_HELP, run: infoCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
 };
@@ -35,6 +37,7 @@ Commands:
   generate     sample text, coloured by one neuron
   relevance    rank neurons by how they respond to features of interest (" ", ".", /regex/)
   fourier      spectra of neuron activity over tokens, peaks, band-of-interest ranking
+  report       HTML report: relevance, coloured text, heatmap and spectra for a text
   info         describe and validate a model folder
   demo         train (or reuse) a small model, print coloured text, write an HTML report
 

@@ -1,6 +1,7 @@
+import type { ValueRange } from '../engine/cells/recurrentCell';
 import { readTextFile } from '../engine/corpus';
 import { NeuronLensError } from '../engine/errors';
-import { loadModel } from '../engine/modelFolder';
+import { type LoadedModel, loadModel } from '../engine/modelFolder';
 import { recordActivations, resolveComponent, resolveLayer } from '../engine/recorder';
 import type { Token } from '../engine/tokenizer';
 import { type Values, required, str } from './args';
@@ -30,6 +31,9 @@ export interface RecordedComponent {
   units: number;
   /** tokens × units, row-major. */
   values: Float32Array;
+  /** How the component's values are bounded (for colour scales). */
+  range: ValueRange;
+  loaded: LoadedModel;
 }
 
 /**
@@ -49,7 +53,16 @@ export async function withRecordedComponent(
     const component = resolveComponent(loaded.model, layer, choice.component);
     const rec = await recordActivations(loaded, text, { layers: [layer], components: [component] });
     const recorded = rec.layers[0]!;
-    return await use({ tokens: rec.tokens, layer, component, units: recorded.units, values: recorded.components[component]! });
+    const range = loaded.model.components(layer).find((c) => c.id === component)!.range;
+    return await use({
+      tokens: rec.tokens,
+      layer,
+      component,
+      units: recorded.units,
+      values: recorded.components[component]!,
+      range,
+      loaded,
+    });
   } finally {
     loaded.model.dispose();
   }

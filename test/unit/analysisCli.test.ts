@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { main } from '../../src/cli/main';
 import type { Output } from '../../src/cli/output';
 import { initBackend } from '../../src/engine/backend';
 import { DEFAULT_EXPERIMENT, parseExperiment, parseNeuronList, readExperiment, writeExperiment } from '../../src/engine/experiment';
 import { saveModel } from '../../src/engine/modelFolder';
+import { crc32, encodePng } from '../../src/engine/pngEncoder';
 import { tempDir, tinyModel } from './helpers';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -169,5 +171,37 @@ describe('experiment files', () => {
     assert.throws(() => parseNeuronList('3:3'), /empty/);
     assert.throws(() => parseNeuronList('x'), /not a neuron or a range/);
     assert.throws(() => parseNeuronList('0:9', 8), /Neuron 8 does not exist/);
+  });
+});
+
+describe('report command and its figures', () => {
+  test('PNG encoder: standard CRC, and pixels that inflate back exactly', () => {
+    assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+    const rgba = Uint8Array.from({ length: 3 * 2 * 4 }, (_, i) => (i * 37) % 256);
+    const png = encodePng(3, 2, rgba);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.equal(png.readUInt32BE(16), 3);
+    assert.equal(png.readUInt32BE(20), 2);
+    const idatLength = png.readUInt32BE(33);
+    assert.equal(png.subarray(37, 41).toString('latin1'), 'IDAT');
+    const raw = inflateSync(png.subarray(41, 41 + idatLength));
+    assert.deepEqual([...raw.subarray(1, 13)], [...rgba.subarray(0, 12)]);
+    assert.deepEqual([...raw.subarray(14, 26)], [...rgba.subarray(12, 24)]);
+    assert.throws(() => encodePng(2, 2, new Uint8Array(3)), /expected 16 RGBA bytes/);
+  });
+
+  test('report writes one self-contained page with relevance, coloured text, heatmap and spectra', async () => {
+    const dir = await modelDir();
+    const out = path.join(tempDir(), 'analysis.html');
+    const text = TEXT + '<script>alert(1)</script>';
+    const r = await run('report', '--model', dir, '--text', text, '--feature', ' ', '--feature', '.', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const html = fs.readFileSync(out, 'utf8');
+    for (const heading of ['Model', 'Features of interest', 'Activation heatmap', 'Spectra'])
+      assert.match(html, new RegExp(`<h2>${heading}</h2>`));
+    assert.equal((html.match(/src="data:image\/png;base64,/g) ?? []).length, 2, 'heatmap and spectra images');
+    assert.equal((html.match(/<svg /g) ?? []).length, 3, 'three spectrum charts');
+    assert.ok(!html.includes('<script>alert'), 'text from the file is escaped');
+    assert.match(html, /default-src 'none'/);
   });
 });
