@@ -18,6 +18,26 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
   {
+    // Activation must not load tfjs: the extension (and src/shared, which it imports) reaches the
+    // engine only through the worker protocol. Types are erased at build time, so they may cross.
+    files: ['src/extension/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/engine', '**/engine/*', '**/engine/**'],
+              allowTypeImports: true,
+              message:
+                'The extension runs engine code only in the worker (src/shared/protocol.ts); import types only, or move pure code to src/shared.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Webviews run in a browser sandbox: no Node, no VS Code API beyond acquireVsCodeApi.
     files: ['webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['node:*', '../src/engine/*', '../../src/engine/*'] }] },

@@ -23,6 +23,7 @@ import { ModelTokenizer } from '../src/engine/modelTokenizer';
 import { tokenize } from '../src/engine/tokenizer';
 import { trainLanguageModel } from '../src/engine/trainer';
 import { Vocabulary } from '../src/engine/vocabulary';
+import { measureAnalyses } from './benchAnalyses';
 import { measureEditor } from './benchEditor';
 
 const args = new Set(process.argv.slice(2));
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     unit: 'tokens/s',
     ...peerOf(peer, 'internals'),
   });
+  const { tokens } = tokenizer.encode(sample);
+  for (const a of measureAnalyses(fast, tokens, ids)) rows.push({ what: a.what, ours: a.ms, unit: 'ms' });
   fast.dispose();
 
   const editorModel = fs.mkdtempSync(path.join(os.tmpdir(), 'neuron-lens-bench-'));

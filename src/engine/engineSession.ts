@@ -8,11 +8,13 @@ import type {
   TokenNeuronsResult,
   TrainParams,
 } from '../shared/protocol';
+import * as path from 'node:path';
 import { ActiveModel } from './activeModel';
 import { activeBackend } from './backend';
 import { robustScale } from './colourScale';
 import { DocumentSession } from './documentSession';
 import { NeuronLensError, throwIfAborted } from './errors';
+import { loadExperimentFile, updateExperimentFile } from './experiment';
 import { generate } from './generator';
 import { type LoadedModel, loadModel, saveModel } from './modelFolder';
 import { summarizeModel } from './modelSummary';
@@ -50,6 +52,8 @@ export class EngineSession {
   private readonly documents = new Map<string, DocumentSession>();
   private readonly queue = new SerialQueue();
   private training = false;
+  /** Experiment files are read and rewritten apart from the analyses, one request at a time. */
+  private readonly experimentFiles = new SerialQueue();
 
   async modelInfo({ dir }: { dir: string }): Result<'modelInfo'> {
     const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
@@ -228,6 +232,14 @@ export class EngineSession {
     return this.queue.run(() => documentSpectra(this.requireDocument(params.docId), params));
   }
 
+  readExperiment({ file }: EngineMethods['readExperiment']['params']): Result<'readExperiment'> {
+    return this.experimentFiles.run(() => loadExperimentFile(requireAbsolutePath(file)));
+  }
+
+  updateExperiment({ file, changes }: EngineMethods['updateExperiment']['params']): Result<'updateExperiment'> {
+    return this.experimentFiles.run(() => updateExperimentFile(requireAbsolutePath(file), changes));
+  }
+
   /** Frees the active model and every cache (the worker's end, and tests). */
   dispose(): Promise<void> {
     return this.queue.run(() => {
@@ -256,6 +268,13 @@ export class EngineSession {
     if (!doc || doc.analysedWith < 0) throw new NeuronLensError(`${docId} has not been analysed: analyse it first`, 'not-found');
     return doc;
   }
+}
+
+/** The worker's working folder is nobody's workspace: files are named absolutely by the host. */
+function requireAbsolutePath(file: unknown): string {
+  const f = requireString(file, 'file', { nonEmpty: true });
+  if (!path.isAbsolute(f)) throw new NeuronLensError(`file must be an absolute path (got ${f})`);
+  return f;
 }
 
 function disposeLoaded(loaded: LoadedModel): void {

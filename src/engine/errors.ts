@@ -1,30 +1,6 @@
 /**
- * An error caused by what the user asked for (a missing file, a corrupt model folder, an empty
- * text...). Front ends print its message as one line, without a stack trace; any other error is
- * a bug and keeps its stack.
+ * The engine's error types live in src/shared/errors.ts, because the pure parsers in src/shared
+ * (features of interest) throw them too and the extension must not load engine code; engine
+ * modules keep importing them from here.
  */
-export class NeuronLensError extends Error {
-  constructor(
-    message: string,
-    readonly code: NeuronLensErrorCode = 'invalid-input',
-  ) {
-    super(message);
-    this.name = 'NeuronLensError';
-  }
-}
-
-export type NeuronLensErrorCode = 'invalid-input' | 'invalid-model' | 'not-found' | 'cancelled' | 'diverged' | 'backend' | 'no-model';
-
-export function isNeuronLensError(e: unknown): e is NeuronLensError {
-  return e instanceof NeuronLensError;
-}
-
-export class CancelledError extends NeuronLensError {
-  constructor(what = 'Operation') {
-    super(`${what} cancelled`, 'cancelled');
-  }
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
-  if (signal?.aborted) throw new CancelledError(what);
-}
+export { CancelledError, NeuronLensError, type NeuronLensErrorCode, isNeuronLensError, throwIfAborted } from '../shared/errors';

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
-import { writeFileAtomic } from './atomicWrite';
-import { NeuronLensError } from './errors';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../shared/atomicWrite';
+import { NeuronLensError, isNeuronLensError } from './errors';
 import type { SpectrumScale, SpectrumWindow } from './fourier';
-import { parseFeature } from './featureOfInterest';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic } from './relevance';
+import { parseFeature } from '../shared/featureOfInterest';
+import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
 
 /**
  * An experiment: the choices behind an analysis (features of interest, neurons, band of interest,
@@ -98,6 +99,39 @@ export function readExperiment(file: string): Experiment {
 export async function writeExperiment(file: string, e: Experiment): Promise<void> {
   const valid = parseExperiment(e);
   await writeFileAtomic(file, JSON.stringify(valid, null, 2) + '\n');
+}
+
+/** An experiment file as a front end finds it: its experiment, or the defaults when it is missing or (`problem` says why) unusable. */
+export interface ExperimentFileState {
+  experiment: Experiment;
+  exists: boolean;
+  problem?: string;
+}
+
+export function loadExperimentFile(file: string): ExperimentFileState {
+  if (!fs.existsSync(file)) return { experiment: structuredClone(DEFAULT_EXPERIMENT), exists: false };
+  try {
+    return { experiment: readExperiment(file), exists: true };
+  } catch (e) {
+    if (!isNeuronLensError(e)) throw e;
+    return { experiment: structuredClone(DEFAULT_EXPERIMENT), exists: true, problem: e.message };
+  }
+}
+
+/**
+ * Changes some fields of an experiment file (undefined ones are left as they are) and writes it
+ * atomically, creating it and its folder with the defaults if it is missing. A file that does not
+ * parse or validate is not touched and the error says why: a panel never overwrites what a user
+ * is in the middle of editing by hand.
+ */
+export async function updateExperimentFile(file: string, changes: Partial<Experiment>): Promise<Experiment> {
+  if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) throw new NeuronLensError('changes must be an object');
+  const base = fs.existsSync(file) ? readExperiment(file) : DEFAULT_EXPERIMENT;
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  const next = parseExperiment({ ...base, ...defined }, file);
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  await writeExperiment(file, next);
+  return next;
 }
 
 /** Neuron lists as users type them: `3`, `0:8` (end exclusive), `1,4,10:12`. */

@@ -1,5 +1,6 @@
-import { featureMask, parseFeature } from './featureOfInterest';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic, relevance } from './relevance';
+import { featureMask, parseFeature } from '../shared/featureOfInterest';
+import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
+import { relevance } from './relevance';
 
 export interface FeatureRelevance {
   feature: string;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
 import { type LanguageModelArchitecture, validateArchitecture } from './architecture';
-import { isTemporaryFile, writeFileAtomic } from './atomicWrite';
+import { isTemporaryFile, writeFileAtomic } from '../shared/atomicWrite';
 import { NeuronLensError } from './errors';
 import { LanguageModel, modelWeightSpecs } from './languageModel';
 import { ModelTokenizer, type TokenizerJSON } from './modelTokenizer';

@@ -4,7 +4,7 @@ import type { DocumentSession } from './documentSession';
 import { NeuronLensError } from './errors';
 import { featureRelevance } from './featureRelevance';
 import { findPeaks, neuronSpectra, rankByBand } from './fourier';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic } from './relevance';
+import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
 import { requireInteger } from './requestChecks';
 
 type Result<M extends keyof EngineMethods> = EngineMethods[M]['result'];

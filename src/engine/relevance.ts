@@ -1,3 +1,5 @@
+import type { RelevanceStatistic } from '../shared/relevanceStatistics';
+
 /**
  * Relevance of each neuron to a feature of interest (a set of token positions): the standardized
  * mean difference (Cohen's d) between the neuron's values on feature tokens and on all other
@@ -131,14 +133,6 @@ export function referenceRelevance(values: Float32Array, units: number, isFeatur
   if (best > 0) for (let i = 0; i < units; i++) score[i]! /= best;
   return score;
 }
-
-export type RelevanceStatistic = 'cohen-d' | 'auroc' | 'reference';
-
-export const RELEVANCE_STATISTICS: Record<RelevanceStatistic, { label: string; neutral: number }> = {
-  'cohen-d': { label: "Cohen's d (standardized mean difference)", neutral: 0 },
-  auroc: { label: 'AUROC (probability a feature token outranks another)', neutral: 0.5 },
-  reference: { label: 'Visualization-of-RNNs relevance (prominence + difference, max = 1)', neutral: 0 },
-};
 
 /** Relevance of every neuron to a feature; the strength of a score is its distance from `neutral`. */
 export function relevance(

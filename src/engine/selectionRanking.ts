@@ -1,6 +1,7 @@
 import type { NeuronRanking } from '../shared/protocol';
 import { NeuronLensError } from './errors';
-import { RELEVANCE_STATISTICS, standardizedMeanDifference } from './relevance';
+import { RELEVANCE_STATISTICS } from '../shared/relevanceStatistics';
+import { standardizedMeanDifference } from './relevance';
 import type { Token } from './tokenizer';
 
 /**

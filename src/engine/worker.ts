@@ -42,6 +42,8 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   componentMatrix: (p) => session.componentMatrix(p),
   relevanceTable: (p) => session.relevanceTable(p),
   spectra: (p) => session.spectra(p),
+  readExperiment: (p) => session.readExperiment(p),
+  updateExperiment: (p) => session.updateExperiment(p),
 };
 
 const running = new Map<number, AbortController>();

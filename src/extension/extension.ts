@@ -4,15 +4,26 @@ import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
 import { generateText } from './commands/generateText';
 import { registerHighlightCommands } from './commands/highlightCommands';
 import { loadModel } from './commands/loadModel';
+import { openExperimentFile } from './commands/openExperimentFile';
 import { saveModelAs } from './commands/saveModelAs';
+import { showHeatmap } from './commands/showHeatmap';
 import { showModelInfo } from './commands/showModelInfo';
+import { showSpectra } from './commands/showSpectra';
+import { showTrainingCurves } from './commands/showTrainingCurves';
 import { trainModel } from './commands/trainModel';
 import { DecorationPainter } from './decorationPainter';
 import { EngineClient } from './engineClient';
+import { ExperimentFile } from './experimentFile';
 import { Highlighter } from './highlighter';
 import { ModelService } from './modelService';
 import { NeuronHoverProvider } from './neuronHover';
 import { NeuronSelection } from './neuronSelection';
+import { FourierController } from './panels/fourierController';
+import { HeatmapController } from './panels/heatmapController';
+import { registerPanelSerializers } from './panels/panelSerializers';
+import { registerSidePanel } from './sidePanel/registerSidePanel';
+import { TrainingRunStore } from './panels/trainingRunStore';
+import { RecentEditor } from './recentEditor';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { NeuronStatusBarItem } from './statusBarItem';
@@ -36,8 +47,30 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusBar = new NeuronStatusBarItem(models, selection, engine);
   context.subscriptions.push(log, { dispose: () => engine.dispose() }, models, selection, painter, highlighter, statusBar);
 
-  const s: Services = { context, log, engine, models, selection, highlighter, statusBar };
+  const experiment = new ExperimentFile(engine, context.globalStorageUri.fsPath, log);
+  const trainingRuns = new TrainingRunStore();
+  const recentEditor = new RecentEditor();
+  const panelServices = { context, log, engine, models, selection, highlighter, experiment };
+  const heatmap = new HeatmapController(panelServices);
+  const fourier = new FourierController(panelServices);
+  context.subscriptions.push(experiment, recentEditor, heatmap, fourier);
+
+  const s: Services = {
+    context,
+    log,
+    engine,
+    models,
+    selection,
+    highlighter,
+    statusBar,
+    experiment,
+    trainingRuns,
+    recentEditor,
+    heatmap,
+    fourier,
+  };
   void vscode.commands.executeCommand('setContext', 'neuronLens.modelLoaded', false);
+  void vscode.commands.executeCommand('setContext', 'neuronLens.hasTrainingRun', false);
 
   context.subscriptions.push(
     highlighter.onDidChangeBusy((busy) => statusBar.setBusy(busy)),
@@ -53,6 +86,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neuronLens.generateText', () => generateText(s)),
     vscode.commands.registerCommand('neuronLens.findNeuronsForSelection', () => findNeuronsForSelection(s)),
     ...registerHighlightCommands(s),
+    vscode.commands.registerCommand('neuronLens.showHeatmap', () => showHeatmap(s)),
+    vscode.commands.registerCommand('neuronLens.showSpectra', () => showSpectra(s)),
+    vscode.commands.registerCommand('neuronLens.showTrainingCurves', () => showTrainingCurves(s)),
+    vscode.commands.registerCommand('neuronLens.openExperimentFile', () => openExperimentFile(s)),
+    ...registerPanelSerializers(s),
+    registerSidePanel(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('neuronLens.backend') && engine.running) {
         // The backend is chosen when the worker starts: restart it and bring the model back.

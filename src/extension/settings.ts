@@ -1,5 +1,6 @@
 /** The `neuronLens.*` settings, read with their defaults and checked, in one place. */
 import * as vscode from 'vscode';
+import { DEFAULT_EXPERIMENT_FILE } from './experimentLocation';
 import { type PaletteName, type ScaleMode, isPaletteName } from './palette';
 
 export interface Settings {
@@ -10,6 +11,10 @@ export interface Settings {
   modelsFolder: string;
   modelPath: string;
   backend: string;
+  /** The experiment file, absolute or relative to the first workspace folder (see experimentLocation). */
+  experimentFile: string;
+  /** Open the training panel when training starts. */
+  openTrainingPanel: boolean;
 }
 
 export const DEFAULT_MAX_TOKENS = 200_000;
@@ -27,6 +32,8 @@ export function readSettings(): Settings {
     modelsFolder: c.get<string>('modelsFolder', '.neuron-lens/models'),
     modelPath: c.get<string>('modelPath', ''),
     backend: c.get<string>('backend', 'auto'),
+    experimentFile: c.get<string>('experimentFile', DEFAULT_EXPERIMENT_FILE),
+    openTrainingPanel: c.get<boolean>('openTrainingPanel', true) !== false,
   };
 }
 

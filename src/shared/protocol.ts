@@ -4,6 +4,7 @@
  * error for that id. Plain data only (structured clone): numbers cross as typed arrays, never as
  * JSON arrays or tensors.
  */
+import type { Experiment, ExperimentFileState } from '../engine/experiment';
 import type { ModelSummary } from './modelSummary';
 import type { HeatmapData, RelevanceData, SpectraData } from './panelMessages';
 
@@ -165,6 +166,13 @@ export interface EngineMethods {
     result: Omit<SpectraData, 'title'> & { modelId: number };
     progress: never;
   };
+  /** An experiment file (absolute path): its experiment, or the defaults when it is missing or unusable (`problem` says why). */
+  readExperiment: { params: { file: string }; result: ExperimentFileState; progress: never };
+  /**
+   * Changes fields of an experiment file and writes it atomically, creating it with the defaults
+   * if missing. A file that does not parse or validate is left alone: the request fails with why.
+   */
+  updateExperiment: { params: { file: string; changes: Partial<Experiment> }; result: Experiment; progress: never };
 }
 
 export type MethodName = keyof EngineMethods;

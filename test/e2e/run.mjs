@@ -10,7 +10,11 @@
 // and drives the extension the way a user does: command palette, quick picks, status bar,
 // hovers, typing. The colours in the editor are checked glyph by glyph against the values the
 // CLI computes for the same model and text, so a token drawn one character off (CRLF, tabs,
-// surrogate pairs) is caught. Screenshots (and, on failure, the logs) go to test/e2e/artifacts/.
+// surrogate pairs) is caught. Then it opens the heatmap and Fourier panels and checks, from inside
+// their webview frames, that their canvases are drawn and that the token axis, the relevance
+// hypotheses and the band ranking are the CLI's; that a feature added in the heatmap reaches the
+// experiment file; and that both panels follow an edit. Screenshots (and, on failure, the logs) go
+// to test/e2e/artifacts/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,6 +77,8 @@ const TITLES = {
   info: paletteTitle('neuronLens.showModelInfo'),
   highlight: paletteTitle(/^Highlight Active File by Neuron/),
   next: paletteTitle(/^Next Neuron/),
+  heatmap: paletteTitle('neuronLens.showHeatmap'),
+  spectra: paletteTitle('neuronLens.showSpectra'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -106,6 +112,13 @@ cli('train', '--arch', 'lstm', '--level', 'char', '--hidden', '32', '--steps', '
 assert.ok(fs.existsSync(path.join(modelDir, 'model.json')), 'the CLI wrote no model.json');
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'neuronLens.modelPath': modelDir }, null, 2) + '\n');
+
+/** The JSON output of a CLI analysis (`relevance`, `fourier`) of a text. */
+function cliAnalysis(command, text, ...args) {
+  const file = path.join(tmp, `${command}-input.txt`);
+  fs.writeFileSync(file, text);
+  return JSON.parse(cli(command, '--model', modelDir, '--file', file, ...args, '--json'));
+}
 
 /** The CLI's values of one layer/component for a text: Map token start offset -> values per neuron. */
 const activationCache = new Map();
@@ -403,6 +416,34 @@ async function hoverAt(vsc, glyph, neuron) {
   return found;
 }
 
+/** The content frame of the Neuron Lens webview that contains `selector` (the panels open side by side, hidden ones included). */
+async function panelFrame(vsc, selector, what) {
+  return waitFor(`the ${what} panel`, async () => {
+    const outer = vsc.page.locator('iframe.webview.ready');
+    for (let i = (await outer.count()) - 1; i >= 0; i--) {
+      const frame = await vsc.webviewFrame({ index: i }).catch(() => undefined);
+      if (frame && (await frame.locator(selector).count()) > 0) return frame;
+    }
+    return undefined;
+  });
+}
+
+/**
+ * How much of a canvas in a webview is drawn: the share of its pixels that differ clearly from the
+ * page's background (a canvas that drew nothing, or only its background, gives 0).
+ */
+function drawnShare(frame, selector) {
+  return frame.locator(selector).evaluate((canvas) => {
+    const bg = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let drawn = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0 && Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 24) drawn++;
+    }
+    return drawn / (data.length / 4);
+  });
+}
+
 /** Answers the quick picks of the highlight command: a component pick (hidden state) if any, then the neuron. */
 async function answerPicks(vsc, neuron, errorsBefore) {
   const page = vsc.page;
@@ -622,6 +663,141 @@ try {
   await page.keyboard.press('Escape');
   await page.mouse.move(5, 5);
   await shot(vsc, 'after-edit');
+
+  // ---- Activation heatmap of the edited file: drawn, with the CLI's tokens and hypotheses.
+  await vsc.runCommand('Notifications: Clear All Notifications');
+  await vsc.runCommand(TITLES.heatmap);
+  const heatmap = await panelFrame(vsc, '.heatmap-grid', 'heatmap');
+  const expectedTokens = activations(editedText, status2.layer, status2.component).byStart.size;
+  const subtitle = await waitFor(
+    'the heatmap to show the edited file',
+    async () => {
+      const text = (await heatmap.locator('.subtitle').innerText()).replace(/,/g, '');
+      return text.includes(`${expectedTokens} tokens × ${base.neurons} neurons`) && text;
+    },
+    { timeout: 60_000 },
+  );
+  log(`heatmap: ${subtitle}`);
+  assert.match(subtitle, new RegExp(`layer ${status2.layer} · ${status2.component}\\b`));
+  const cellsDrawn = await waitFor('the heatmap cells to be drawn', async () => {
+    const share = await drawnShare(heatmap, 'canvas.cells-canvas');
+    return share > 0.3 && share;
+  });
+  const axisDrawn = await drawnShare(heatmap, 'canvas.token-axis');
+  log(
+    `heatmap canvas: ${(100 * cellsDrawn).toFixed(0)} % of the cells' pixels and ${(100 * axisDrawn).toFixed(1)} % of the token axis drawn`,
+  );
+  assert.ok(axisDrawn > 0.005, 'the token axis shows no token labels');
+  // The token axis names the tokens: the column under the pointer is the CLI's token of that index.
+  const axis = await heatmap.locator('canvas.token-axis').boundingBox();
+  const tokenTexts = [...activations(editedText, status2.layer, status2.component).byStart.values()].map((t) => t.text);
+  const shownAs = (t) => ({ ' ': '⟨ ⟩', '\r': '⏎', '\n': '⏎', '\t': '→' })[t] ?? t;
+  for (const at of [0.1, 0.5, 0.9]) {
+    await page.mouse.move(axis.x + axis.width * at, axis.y + axis.height / 2);
+    const tip = await waitFor('the token axis tooltip', async () => {
+      const t = heatmap.locator('.tooltip');
+      const text = (await t.isVisible()) && (await t.innerText());
+      return text && /\ntoken \d+/.test(text) && text;
+    });
+    const [text, where] = tip.split('\n');
+    const index = Number(where.match(/token (\d+)/)[1]);
+    log(`token axis at ${at * 100} %: ${JSON.stringify(text)}, ${where}`);
+    assert.equal(text, shownAs(tokenTexts[index]), `token ${index} on the axis`);
+  }
+  await page.mouse.move(5, 5);
+  // Features of interest come from the experiment's defaults (" " and "."): the hypotheses are the CLI's top neurons.
+  const relevance = cliAnalysis(
+    'relevance',
+    editedText,
+    '--feature',
+    ' ',
+    '--feature',
+    '.',
+    '--layer',
+    String(status2.layer),
+    '--component',
+    status2.component,
+  );
+  const hypotheses = await waitFor('the relevance hypotheses', async () => {
+    const rows = await heatmap.locator('.hypothesis').evaluateAll((lis) =>
+      lis.map((li) => ({
+        feature: li.querySelector('.hypothesis-feature').textContent,
+        neurons: [...li.querySelectorAll('.neuron-chip')].map((c) => Number(c.dataset.neuron)),
+      })),
+    );
+    return rows.length === 2 && rows;
+  });
+  log(`hypotheses: ${hypotheses.map((h) => `${h.feature} → ${h.neurons.join(', ')}`).join('; ')}`);
+  assert.deepEqual(
+    hypotheses,
+    relevance.features.map((f) => ({ feature: f.feature === ' ' ? '⟨ ⟩' : f.feature, neurons: f.top.map((t) => t.neuron) })),
+  );
+  await shot(vsc, 'heatmap');
+  // A hypothesis is one click from the editor: the status bar (and the colours) switch to its neuron.
+  const proposed = hypotheses[0].neurons.find((n) => n !== status2.neuron);
+  await heatmap.locator(`.hypothesis .neuron-chip[data-neuron="${proposed}"]`).first().click();
+  const status3 = await waitFor('the status bar to show the proposed neuron', async () => {
+    const st = statusNeuron(await vsc.statusBarText());
+    return st && st.neuron === proposed && st;
+  });
+  log(`clicked hypothesis neuron ${proposed}: status bar ${JSON.stringify(status3)}`);
+
+  // ---- Neuron spectra: heat surface drawn, ranking as the CLI's for the default band.
+  await vsc.runCommand(TITLES.spectra);
+  const fourier = await panelFrame(vsc, '#heat-surface', 'Fourier');
+  const spectra = cliAnalysis('fourier', editedText, '--layer', String(status2.layer), '--component', status2.component);
+  const ranking = await waitFor(
+    'the band ranking',
+    async () => {
+      const shown = await fourier.locator('.ranking-list [data-neuron]').evaluateAll((items) => items.map((i) => Number(i.dataset.neuron)));
+      return shown.length > 0 && shown;
+    },
+    { timeout: 60_000 },
+  );
+  log(`band ${spectra.band.join('–')} ranking: ${ranking.slice(0, 8).join(', ')}… (${ranking.length} neurons)`);
+  assert.deepEqual(
+    ranking,
+    spectra.ranking.map((r) => r.neuron),
+  );
+  assert.match(
+    await fourier.locator('.subtitle').innerText(),
+    new RegExp(`${spectra.tokens.toLocaleString('en')} tokens · ${base.neurons} neurons`),
+  );
+  const surfaceDrawn = await waitFor('the heat surface to be drawn', async () => {
+    const share = await drawnShare(fourier, '#heat-surface');
+    return share > 0.2 && share;
+  });
+  log(`heat surface: ${(100 * surfaceDrawn).toFixed(0)} % of its pixels drawn`);
+  await shot(vsc, 'spectra');
+
+  // ---- A feature added in the heatmap is written to the experiment file and gets its hypotheses.
+  const featureInput = heatmap.locator('#feature-input input');
+  await featureInput.fill('e');
+  await featureInput.press('Enter');
+  const experimentFile = path.join(workspace, '.neuron-lens', 'experiment.json');
+  const experiment = await waitFor('the experiment file to hold the new feature', async () => {
+    const e = JSON.parse(fs.readFileSync(experimentFile, 'utf8'));
+    return e.features.includes('e') && e;
+  });
+  log(`experiment file: ${JSON.stringify({ features: experiment.features, statistic: experiment.statistic, band: experiment.band })}`);
+  assert.deepEqual(experiment.features, [' ', '.', 'e']);
+  await waitFor('the hypotheses for "e"', async () => (await heatmap.locator('.hypothesis').count()) === 3);
+
+  // ---- Both panels follow an edit of the file (after a pause), instead of going stale.
+  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('abc');
+  const afterTyping = expectedTokens + 3;
+  await waitFor(
+    'the heatmap and the spectra to follow the edit',
+    async () => {
+      const h = (await heatmap.locator('.subtitle').innerText()).replace(/,/g, '');
+      const f = (await fourier.locator('.subtitle').innerText()).replace(/,/g, '');
+      return h.includes(`${afterTyping} tokens`) && f.startsWith(`${afterTyping} tokens`);
+    },
+    { timeout: 20_000 },
+  );
+  log(`after typing "abc" at the end: both panels show ${afterTyping} tokens`);
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { featureMask, parseFeature } from '../../src/engine/featureOfInterest';
+import { featureMask, parseFeature } from '../../src/shared/featureOfInterest';
 import { Random } from '../../src/engine/random';
 import { PERFECT_SEPARATION, auroc, referenceRelevance, relevance, topByMagnitude } from '../../src/engine/relevance';
 import { tokenize } from '../../src/engine/tokenizer';

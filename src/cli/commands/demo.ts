@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeArchitecture } from '../../engine/architecture';
-import { writeFileAtomic } from '../../engine/atomicWrite';
+import { writeFileAtomic } from '../../shared/atomicWrite';
 import { mobyDick } from '../../engine/corpus';
 import { generate } from '../../engine/generator';
 import { type LoadedModel, MODEL_FILE, loadModel } from '../../engine/modelFolder';

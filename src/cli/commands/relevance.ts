@@ -1,7 +1,7 @@
 import { NeuronLensError } from '../../engine/errors';
 import { DEFAULT_EXPERIMENT, type Experiment, readExperiment } from '../../engine/experiment';
 import { featureRelevance } from '../../engine/featureRelevance';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../../engine/relevance';
+import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../../shared/relevanceStatistics';
 import { type Values, list, num, oneOf, str } from '../args';
 import type { CommandContext } from '../context';
 import { RECORD_INPUT_OPTIONS, withRecordedComponent } from '../recordedInput';

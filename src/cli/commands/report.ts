@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../engine/atomicWrite';
+import { writeFileAtomic } from '../../shared/atomicWrite';
 import { divergingColour, robustScale } from '../../engine/colourScale';
 import { featureRelevance } from '../../engine/featureRelevance';
 import { findPeaks, neuronSpectra, rankByBand, spectrumRow } from '../../engine/fourier';
 import { summarizeModel } from '../../engine/modelSummary';
 import { neuronTrace } from '../../engine/recorder';
-import { RELEVANCE_STATISTICS } from '../../engine/relevance';
+import { RELEVANCE_STATISTICS } from '../../shared/relevanceStatistics';
 import { type ReportSection, renderReport } from '../../engine/report';
 import { heatmapFigure, spectraFigure, spectrumChartSvg } from '../../engine/reportFigures';
 import { summaryLines } from '../../shared/modelSummary';

@@ -17,8 +17,14 @@ import type { Services } from '../services';
 import { readSettings, workspaceRoot } from '../settings';
 import { Throttle, trainingMessage } from '../trainingProgress';
 import { reportError } from '../userErrors';
+import { openTrainingPanel } from './showTrainingCurves';
 
 const STEPS = 5;
+/**
+ * Adam's step size. The trainer's default, sent explicitly so that the training panel shows the
+ * rate the run really uses.
+ */
+const LEARNING_RATE = 1e-2;
 const MAX_CORPUS_FILES = 5000;
 
 interface Choice<T> extends vscode.QuickPickItem {
@@ -120,13 +126,31 @@ export async function trainModel(s: Services): Promise<void> {
     modelsFolder(readSettings().modelsFolder, root, s.context.globalStorageUri.fsPath),
     modelFolderName(cell, level, new Date()),
   );
-  const params: TrainParams = { corpus, cell, level, hiddenSize: size.hidden, numLayers: size.layers, steps, out };
+  const params: TrainParams = {
+    corpus,
+    cell,
+    level,
+    hiddenSize: size.hidden,
+    numLayers: size.layers,
+    steps,
+    learningRate: LEARNING_RATE,
+    out,
+  };
   const corpusName = corpus.kind === 'default' ? 'Moby-Dick' : corpus.name;
   s.log.info(`training ${cell} (${level}, ${size.hidden}×${size.layers}, ${steps} steps) on ${corpusName} into ${out}`);
 
   const throttle = new Throttle(250);
   let last: TrainProgressData | undefined;
   s.statusBar.setActivity('training');
+  // The panel gets every step (its curves are the record of the run); the notification is throttled.
+  s.trainingRuns.start({
+    title: `${cell.toUpperCase()} ${size.hidden}×${size.layers} on ${corpusName}`,
+    unit: level === 'char' ? 'bits/char' : 'bits/token',
+    totalSteps: steps,
+    learningRate: LEARNING_RATE,
+  });
+  void vscode.commands.executeCommand('setContext', 'neuronLens.hasTrainingRun', true);
+  if (readSettings().openTrainingPanel) openTrainingPanel(s);
   try {
     let model: ActiveModel | undefined;
     try {
@@ -137,7 +161,10 @@ export async function trainModel(s: Services): Promise<void> {
           return await s.engine.request('train', params, {
             signal,
             onProgress: (p) => {
-              if (p.data) last = p.data;
+              if (p.data) {
+                last = p.data;
+                s.trainingRuns.add(p.data);
+              }
               if (!throttle.ready()) return;
               if (p.data) progress.report({ message: trainingMessage(p.data, level), fraction: p.data.step / p.data.totalSteps });
               else progress.report({ message: p.message, fraction: p.fraction });
@@ -149,9 +176,15 @@ export async function trainModel(s: Services): Promise<void> {
       });
     } catch (e) {
       if (!isCancellation(e)) throw e;
+      const where = last ? ` at step ${last.step}/${last.totalSteps}` : '';
+      s.trainingRuns.end('cancelled', `Cancelled${where}.`);
       model = await loadCheckpoint(s, out, last);
       if (!model) return;
     }
+    // A cancel that reached the engine between steps is answered with the last checkpoint, not an error.
+    if (model.training && !model.training.completed) {
+      s.trainingRuns.end('cancelled', `Cancelled at step ${model.training.steps}; the model saved then is loaded.`);
+    } else s.trainingRuns.end('finished');
     s.models.adopt(model);
     await s.models.remember(model.dir ?? out);
     if (model.training && !model.training.completed) {
@@ -162,6 +195,7 @@ export async function trainModel(s: Services): Promise<void> {
       );
     } else announce(s, model, out, root);
   } catch (e) {
+    s.trainingRuns.end('failed', e instanceof Error ? e.message : String(e));
     reportError(s.log, e, 'training');
   } finally {
     s.statusBar.setActivity(undefined);

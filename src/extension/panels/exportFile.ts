@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../../engine/atomicWrite';
+import { writeFileAtomic } from '../../shared/atomicWrite';
 
 const PNG_DATA_URL = 'data:image/png;base64,';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -35,4 +35,14 @@ export async function saveExport(format: 'png' | 'csv', name: string, content: s
   if (target.scheme === 'file') await writeFileAtomic(target.fsPath, bytes);
   else await vscode.workspace.fs.writeFile(target, bytes);
   return target;
+}
+
+/** The panels' export handler: saves, says where in the status bar, and logs. */
+export function panelExporter(log: vscode.LogOutputChannel): (format: 'png' | 'csv', name: string, content: string) => Promise<void> {
+  return async (format, name, content) => {
+    const saved = await saveExport(format, name, content);
+    if (!saved) return;
+    log.info(`exported ${format.toUpperCase()} to ${saved.fsPath || saved.toString()}`);
+    vscode.window.setStatusBarMessage(`Neuron Lens: saved ${vscode.workspace.asRelativePath(saved)}`, 5000);
+  };
 }

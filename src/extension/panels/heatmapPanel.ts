@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { parseFeature } from '../../engine/featureOfInterest';
-import { RELEVANCE_STATISTICS } from '../../engine/relevance';
+import { parseFeature } from '../../shared/featureOfInterest';
 import { type HeatmapData, type RelevanceData, type ToWebview, parseFromWebview } from '../../shared/panelMessages';
+import { isRelevanceStatistic } from '../../shared/relevanceStatistics';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 /** What the panel asks of its owner; every argument has been validated against the data shown. */
@@ -31,6 +31,13 @@ export class HeatmapPanel implements vscode.Disposable {
   private readonly disposed = new vscode.EventEmitter<void>();
   /** Fires when the user closes the panel (or it is disposed). */
   readonly onDidDispose = this.disposed.event;
+  private readonly loaded = new vscode.EventEmitter<void>();
+  /**
+   * Fires when a page (re)loads: after a reload, or when the hidden tab is shown again (a hidden
+   * page is destroyed). The page then re-announces the features it saved, which may be older than
+   * what the owner has since been told: the owner decides whose choice wins.
+   */
+  readonly onDidLoad = this.loaded.event;
   private ready = false;
   private isDisposed = false;
   private heatmap: HeatmapData | undefined;
@@ -108,8 +115,14 @@ export class HeatmapPanel implements vscode.Disposable {
     this.post({ type: 'heatmap', data });
   }
 
+  /**
+   * Relevance for the page's features, or for features chosen elsewhere (the experiment file),
+   * which the page then shows as its own: a later change of statistic applies to them.
+   */
   showRelevance(data: RelevanceData): void {
-    this.relevance = data;
+    this.relevance = data.features.length ? data : undefined;
+    this.features = data.features.map((f) => f.feature);
+    this.statistic = data.statistic;
     this.post({ type: 'relevance', data });
   }
 
@@ -133,6 +146,7 @@ export class HeatmapPanel implements vscode.Disposable {
     if (HeatmapPanel.instance === this) HeatmapPanel.instance = undefined;
     this.disposed.fire();
     this.disposed.dispose();
+    this.loaded.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
@@ -150,6 +164,7 @@ export class HeatmapPanel implements vscode.Disposable {
         this.ready = true;
         if (data) this.post({ type: 'heatmap', data: { ...data, selectedNeuron: this.selected } });
         if (this.relevance) this.post({ type: 'relevance', data: this.relevance });
+        this.loaded.fire();
         break;
       case 'highlightNeuron':
         if (data && m.neuron < data.units) {
@@ -172,7 +187,7 @@ export class HeatmapPanel implements vscode.Disposable {
         break;
       }
       case 'setStatistic':
-        if (!Object.hasOwn(RELEVANCE_STATISTICS, m.statistic)) break;
+        if (!isRelevanceStatistic(m.statistic)) break;
         this.statistic = m.statistic;
         if (this.features.length) this.handlers.onFeaturesChanged(this.features, this.statistic);
         break;

@@ -41,7 +41,7 @@ function escapeHtml(s: string): string {
  * @param name the bundle's and stylesheet's base name: dist/webview/<name>.js, media/<name>.css
  */
 export function webviewHtml(webview: WebviewLike, extensionUri: vscode.Uri, name: string, title: string): string {
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`Invalid webview name: ${name}`);
+  if (!/^[a-z][a-zA-Z0-9-]*$/.test(name)) throw new Error(`Invalid webview name: ${name}`);
   const nonce = crypto.randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(child(extensionUri, 'dist', 'webview', `${name}.js`)).toString();
   const style = webview.asWebviewUri(child(extensionUri, 'media', `${name}.css`)).toString();
