@@ -1,6 +1,6 @@
 import { featureMask, parseFeature } from '../shared/featureOfInterest';
 import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
-import { relevance } from './relevance';
+import { aurocForFeatures, relevance } from './relevance';
 
 export interface FeatureRelevance {
   feature: string;
@@ -29,12 +29,22 @@ export function featureRelevance(
   topK: number,
 ): RelevanceTable {
   const { neutral } = RELEVANCE_STATISTICS[statistic];
+  const masks = features.map((spec) => featureMask(parseFeature(spec), tokenTexts));
+  // AUROC ranks each neuron's tokens once for all features.
+  const aurocs =
+    statistic === 'auroc'
+      ? aurocForFeatures(
+          values,
+          units,
+          masks.map((m) => m.mask),
+        )
+      : undefined;
   return {
     statistic,
     neutral,
-    features: features.map((spec) => {
-      const { mask, count } = featureMask(parseFeature(spec), tokenTexts);
-      const scores = relevance(values, units, mask, statistic);
+    features: features.map((spec, j) => {
+      const { mask, count } = masks[j]!;
+      const scores = aurocs ? aurocs[j]! : relevance(values, units, mask, statistic);
       const top =
         count === 0 || count === tokenTexts.length
           ? []

@@ -62,30 +62,58 @@ export function topByMagnitude(scores: ArrayLike<number>, k: number): number[] {
  * detector that rises (or drops) on the feature. 0.5 when either set is empty.
  */
 export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<boolean | number>): Float64Array {
+  return aurocForFeatures(values, units, [isFeature])[0]!;
+}
+
+/**
+ * AUROC of every neuron for several features at once: each neuron's tokens are ranked once
+ * (ties share their average rank) and every feature only sums its tokens' ranks (Mann–Whitney U).
+ * Ranks come from a native numeric sort plus binary search, several times faster than sorting
+ * token indices with a comparator.
+ */
+export function aurocForFeatures(values: Float32Array, units: number, features: readonly ArrayLike<boolean | number>[]): Float64Array[] {
   const tokens = values.length / units;
-  const out = new Float64Array(units).fill(0.5);
-  let nF = 0;
-  for (let t = 0; t < tokens; t++) if (isFeature[t]) nF++;
-  const nG = tokens - nF;
-  if (nF === 0 || nG === 0) return out;
-  const order = new Uint32Array(tokens);
+  const counts = features.map((f) => {
+    let n = 0;
+    for (let t = 0; t < tokens; t++) if (f[t]) n++;
+    return n;
+  });
+  const out = features.map(() => new Float64Array(units).fill(0.5));
+  const live = features.map((_, j) => j).filter((j) => counts[j]! > 0 && counts[j]! < tokens);
+  if (live.length === 0) return out;
   const column = new Float64Array(tokens);
+  const sorted = new Float64Array(tokens);
+  const ranks = new Float64Array(tokens);
   for (let i = 0; i < units; i++) {
+    for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
+    sorted.set(column);
+    sorted.sort();
     for (let t = 0; t < tokens; t++) {
-      order[t] = t;
-      column[t] = values[t * units + i]!;
+      const v = column[t]!;
+      let lo = 0;
+      let hi = tokens;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      // Upper bound too (not a scan): a saturated or dead neuron ties on thousands of tokens.
+      let end = lo;
+      hi = tokens;
+      while (end < hi) {
+        const mid = (end + hi) >>> 1;
+        if (sorted[mid]! <= v) end = mid + 1;
+        else hi = mid;
+      }
+      ranks[t] = (lo + 1 + end) / 2;
     }
-    order.sort((a, b) => column[a]! - column[b]!);
-    // Mann–Whitney U from the rank sum of the feature tokens, ties given their average rank.
-    let rankSum = 0;
-    for (let start = 0; start < tokens;) {
-      let end = start + 1;
-      while (end < tokens && column[order[end]!] === column[order[start]!]) end++;
-      const rank = (start + 1 + end) / 2;
-      for (let j = start; j < end; j++) if (isFeature[order[j]!]) rankSum += rank;
-      start = end;
+    for (const j of live) {
+      const f = features[j]!;
+      const nF = counts[j]!;
+      let rankSum = 0;
+      for (let t = 0; t < tokens; t++) if (f[t]) rankSum += ranks[t]!;
+      out[j]![i] = (rankSum - (nF * (nF + 1)) / 2) / (nF * (tokens - nF));
     }
-    out[i] = (rankSum - (nF * (nF + 1)) / 2) / (nF * nG);
   }
   return out;
 }

@@ -23,7 +23,8 @@ function matrix(...columns: ArrayLike<number>[]): Float32Array {
 describe('FFT', () => {
   it('equals the direct DFT for power-of-two and other lengths', () => {
     const rng = new Random(5);
-    for (const n of [1, 2, 3, 5, 8, 12, 17, 64, 100, 257, 1000]) {
+    // Powers of two, small-factor lengths (mixed radix), and lengths with a large prime factor (Bluestein).
+    for (const n of [1, 2, 3, 5, 8, 12, 17, 64, 100, 134, 257, 1000, 2000]) {
       const x = { re: Float64Array.from({ length: n }, () => rng.normal()), im: Float64Array.from({ length: n }, () => rng.normal()) };
       const fast = new DftPlan(n).forward(x);
       const slow = directDft(x);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { featureMask, parseFeature } from '../../src/shared/featureOfInterest';
 import { Random } from '../../src/engine/random';
-import { PERFECT_SEPARATION, auroc, referenceRelevance, relevance, topByMagnitude } from '../../src/engine/relevance';
+import { PERFECT_SEPARATION, auroc, aurocForFeatures, referenceRelevance, relevance, topByMagnitude } from '../../src/engine/relevance';
 import { tokenize } from '../../src/engine/tokenizer';
 
 /** Alternating word/space tokens; neuron `k` is +1 on spaces, every neuron has N(0, 0.1) noise. */
@@ -73,6 +73,23 @@ describe('AUROC relevance', () => {
       }
     }
     assert.ok(Math.abs(auroc(values, 1, mask)[0]! - wins / pairs) < 1e-12);
+  });
+
+  it('scores several features at once exactly as one at a time, dead neurons included', () => {
+    const rng = new Random(8);
+    const tokens = 500;
+    const units = 3;
+    // Neuron 0 varies, neuron 1 is dead (all ties), neuron 2 has few distinct values.
+    const values = Float32Array.from({ length: tokens * units }, (_, k) =>
+      k % 3 === 0 ? rng.normal() : k % 3 === 1 ? 0 : Math.round(rng.next() * 3),
+    );
+    const masks = [0.1, 0.5, 0.9].map((p) => Uint8Array.from({ length: tokens }, () => (rng.next() < p ? 1 : 0)));
+    const together = aurocForFeatures(values, units, masks);
+    masks.forEach((m, j) => assert.deepEqual([...together[j]!], [...auroc(values, units, m)]));
+    assert.ok(
+      together.every((scores) => scores[1] === 0.5),
+      'a dead neuron is unrelated to everything',
+    );
   });
 
   it('is 1 for a perfect detector, 0 for a perfect inverse one, 0.5 without feature tokens', () => {
