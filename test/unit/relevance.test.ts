@@ -99,15 +99,24 @@ describe('AUROC relevance', () => {
     assert.deepEqual([...auroc(values, 2, [0, 0, 0, 0, 0, 0])], [0.5, 0.5]);
   });
 
-  it('finds the space neuron with every statistic', () => {
-    const { texts, values, units, k } = spaceNeuronCase();
+  it('finds the space neuron for " " with every statistic, and the full-stop neuron (not the space one) for "."', () => {
+    const rng = new Random(23);
+    const units = 8;
+    const [spaceNeuron, stopNeuron] = [2, 5];
+    const texts = Array.from({ length: 600 }, (_, t) => (t % 2 === 1 ? ' ' : t % 10 === 8 ? '.' : ['the', 'whale', 'sea'][t % 3]!));
+    const values = new Float32Array(texts.length * units);
+    texts.forEach((text, t) => {
+      for (let i = 0; i < units; i++) {
+        values[t * units + i] =
+          0.1 * rng.normal() + (i === spaceNeuron && text === ' ' ? 1 : 0) + (i === stopNeuron && text === '.' ? 1 : 0);
+      }
+    });
     const space = featureMask(parseFeature(' '), texts).mask;
-    const stop = featureMask(parseFeature('.'), texts);
-    assert.equal(stop.count, 0);
+    const stop = featureMask(parseFeature('.'), texts).mask;
     for (const statistic of ['cohen-d', 'auroc', 'reference'] as const) {
-      const scores = relevance(values, units, space, statistic);
-      const centred = statistic === 'auroc' ? scores.map((s) => s - 0.5) : scores;
-      assert.equal(topByMagnitude(centred, 1)[0], k, statistic);
+      const centre = (scores: Float64Array) => (statistic === 'auroc' ? scores.map((s) => s - 0.5) : scores);
+      assert.equal(topByMagnitude(centre(relevance(values, units, space, statistic)), 1)[0], spaceNeuron, `${statistic}: " "`);
+      assert.equal(topByMagnitude(centre(relevance(values, units, stop, statistic)), 1)[0], stopNeuron, `${statistic}: "."`);
     }
   });
 });
