@@ -7,6 +7,11 @@ export interface Output {
 }
 
 export function processOutput(noColor: boolean): Output {
+  // A reader that stops early (`| head`) closes the pipe: that ends the output, it is no error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   return {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -149,5 +149,34 @@ describe('CLI', () => {
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim(), 'neuron-lens: Model folder not found: /no/such/dir');
     assert.equal(r.stdout, '');
+  });
+
+  test('a reader that closes the pipe early (| head) ends the output quietly with exit 0', async () => {
+    const dir = await modelDir();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src/cli/main.ts'),
+        'activations',
+        '--model',
+        dir,
+        '--text',
+        'the cat sat on the mat. '.repeat(2000),
+        '--json',
+        '--backend',
+        'wasm',
+      ],
+      {
+        cwd: ROOT,
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
   });
 });
