@@ -9,6 +9,9 @@ import { requireInteger } from './requestChecks';
 
 type Result<M extends keyof EngineMethods> = EngineMethods[M]['result'];
 
+/** Tokens a spectrum covers at most. */
+export const MAX_SPECTRUM_TOKENS = 50_000;
+
 /** Most values a robust scale looks at: a strided sample keeps it fast on a 10,000 × 1,024 matrix. */
 const SCALE_SAMPLE = 200_000;
 
@@ -52,7 +55,11 @@ export function relevanceTable(doc: DocumentSession, features: string[], statist
 export function documentSpectra(doc: DocumentSession, params: EngineMethods['spectra']['params']): Result<'spectra'> {
   if (doc.computed < 2) throw new NeuronLensError('A spectrum needs at least 2 analysed tokens');
   const neurons = params.neurons?.length ? params.neurons : Array.from({ length: doc.units }, (_, i) => i);
-  const spectra = neuronSpectra(doc.values, doc.units, neurons, { window: params.window, scale: params.scale });
+  // Spectra have T/2 bins per neuron: beyond this many tokens the first ones stand for the file
+  // (the result's `tokens` says how many), so a huge file cannot produce a huge message.
+  const tokens = Math.min(doc.computed, MAX_SPECTRUM_TOKENS);
+  const values = doc.values.subarray(0, tokens * doc.units);
+  const spectra = neuronSpectra(values, doc.units, neurons, { window: params.window, scale: params.scale });
   const [lo, hi] = params.band;
   return {
     modelId: doc.analysedWith,

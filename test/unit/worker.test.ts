@@ -7,6 +7,7 @@ import type { AnalyzeParams, TrainParams, TrainProgressData } from '../../src/sh
 import { makeArchitecture } from '../../src/engine/architecture';
 import { initBackend } from '../../src/engine/backend';
 import { EngineSession, MAX_EDITOR_GENERATE_LENGTH } from '../../src/engine/engineSession';
+import { MAX_SPECTRUM_TOKENS } from '../../src/engine/panelAnalyses';
 import { CancelledError, NeuronLensError } from '../../src/engine/errors';
 import { LanguageModel, modelWeightSpecs } from '../../src/engine/languageModel';
 import { saveModel } from '../../src/engine/modelFolder';
@@ -174,6 +175,18 @@ describe('engine session', () => {
     assert.equal(spectra.peaks[SPACE_NEURON]!.peaks[0]!.frequency, 0.5);
     const some = await s.spectra({ docId, neurons: [SPACE_NEURON, 0], band: [0, 0.5], window: 'hann', scale: 'amplitude' });
     assert.deepEqual(some.neurons, [SPACE_NEURON, 0]);
+    await s.dispose();
+  });
+
+  test('spectra of a long file cover its first MAX_SPECTRUM_TOKENS tokens and say so', async () => {
+    const s = new EngineSession();
+    await s.loadModel({ dir: crafted });
+    const r = await s.analyze(analyzeParams('a '.repeat(30_000), { maxTokens: 100_000 }));
+    assert.equal(r.computed, 60_000);
+    const spectra = await s.spectra({ docId: 'file:///a.txt', neurons: [SPACE_NEURON], band: [0.4, 0.5], window: 'none', scale: 'power' });
+    assert.equal(spectra.tokens, MAX_SPECTRUM_TOKENS);
+    assert.equal(spectra.frequencies.length, MAX_SPECTRUM_TOKENS / 2 + 1);
+    assert.equal(spectra.peaks[0]!.peaks[0]!.frequency, 0.5);
     await s.dispose();
   });
 
