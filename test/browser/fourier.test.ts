@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
-import type * as vscode from 'vscode';
 import { findPeaks, neuronSpectra, rankByBand } from '../../src/engine/fourier';
 import { Random } from '../../src/engine/random';
-import { webviewHtml } from '../../src/extension/panels/webviewHtml';
 import type { FromWebview, SpectraData } from '../../src/shared/panelMessages';
-import { ARTIFACTS, type WebviewPage, closeBrowser, openWebview } from './webviewHarness';
+import { type WebviewPage, closeBrowser, openUnderCsp, openWebview } from './webviewHarness';
 
 /**
  * The Fourier panel drawn from spectra the real engine computed for three synthetic neurons:
@@ -344,48 +339,13 @@ describe('Fourier panel', () => {
   });
 
   it('runs under the extension’s Content Security Policy without violations', async () => {
-    const root = path.resolve(__dirname, '../..');
-    const fileUri = (p: string): vscode.Uri =>
-      ({ path: p, with: (c: { path: string }) => fileUri(c.path), toString: () => `file://${p}` }) as unknown as vscode.Uri;
-    const html = webviewHtml({ cspSource: 'file:', asWebviewUri: (u: vscode.Uri) => u }, fileUri(root), 'fourier', 'Neuron Spectra');
-    assert.match(html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
-    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
-    const file = path.join(ARTIFACTS, `.csp-fourier-${process.pid}.html`);
-    fs.writeFileSync(file, html);
-    const context = await w.page
-      .context()
-      .browser()!
-      .newContext({ viewport: { width: 1100, height: 900 } });
+    const csp = await openUnderCsp('fourier', 'Neuron Spectra', { width: 1100, height: 900 });
     try {
-      const page: Page = await context.newPage();
-      // Injected scripts are exempt from the page's CSP, like VS Code's own preload that provides acquireVsCodeApi.
-      await page.addInitScript(() => {
-        const g = globalThis as unknown as Record<string, unknown> & {
-          document: { addEventListener(t: string, f: (e: never) => void): void };
-        };
-        // tsx compiles this function with esbuild's keepNames, whose helper the page lacks.
-        g.__name = (f: unknown) => f;
-        g.__posted = [];
-        g.__violations = [];
-        g.document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string }) =>
-          (g.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI}`),
-        );
-        g.acquireVsCodeApi = () => ({
-          postMessage: (m: unknown) => (g.__posted as unknown[]).push(m),
-          getState: () => undefined,
-          setState: () => undefined,
-        });
-      });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      await page.evaluate(
-        (d) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage({ type: 'spectra', data: d }, '*'),
-        data as unknown as Record<string, unknown>,
-      );
-      await page.waitForSelector('.layout:not([hidden])');
-      const csp = { page } as unknown as WebviewPage;
-      const result = await page.evaluate(() => {
+      assert.match(csp.html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
+      assert.doesNotMatch(csp.html, /unsafe-inline|unsafe-eval/);
+      await csp.send({ type: 'spectra', data });
+      await csp.page.waitForSelector('.layout:not([hidden])');
+      const result = await csp.page.evaluate(() => {
         type Styled = { shadowRoot: { querySelector(s: string): unknown } | null };
         const g = globalThis as unknown as {
           __violations: string[];
@@ -399,15 +359,14 @@ describe('Fourier panel', () => {
           button: button ? g.getComputedStyle(button).backgroundColor : 'none',
         };
       });
-      assert.deepEqual(errors, []);
+      assert.deepEqual(csp.errors, []);
       assert.deepEqual(result.violations, []);
-      assert.equal(result.stylesheet, '12px', 'media/fourier.css loaded');
+      assert.equal(result.stylesheet, '12px', 'media/panel.css loaded');
       assert.notEqual(result.button, 'rgba(0, 0, 0, 0)', 'vscode-button styled: constructed stylesheets pass the CSP');
       assertColour(await pixel(csp, cell(await plot(csp), 0, 3, 0.5)), HOTTEST, 'heat surface drawn under the CSP');
       assert.equal((await chartView(csp)).lengths[0], bins, 'chart.js drawn under the CSP');
     } finally {
-      await context.close();
-      fs.rmSync(file, { force: true });
+      await csp.close();
     }
   });
 

@@ -2,11 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type * as vscode from 'vscode';
 import { featureRelevance } from '../../src/engine/featureRelevance';
-import { webviewHtml } from '../../src/extension/panels/webviewHtml';
 import type { FromWebview, HeatmapData, RelevanceData } from '../../src/shared/panelMessages';
-import { ARTIFACTS, type WebviewPage, closeBrowser, openWebview } from './webviewHarness';
+import { ARTIFACTS, type WebviewPage, closeBrowser, openUnderCsp, openWebview } from './webviewHarness';
 
 /**
  * The heatmap panel in headless Chromium with fixture activations: what it draws (canvas pixels),
@@ -668,46 +666,17 @@ describe('heatmap panel', () => {
   });
 
   it('runs under the extension’s Content Security Policy, components styled, without violations', async () => {
-    const probe = await open();
-    const browser = probe.page.context().browser()!;
-    await probe.close();
-    const root = path.resolve(__dirname, '../..');
-    const fileUri = (p: string): vscode.Uri =>
-      ({ path: p, with: (c: { path: string }) => fileUri(c.path), toString: () => `file://${p}` }) as unknown as vscode.Uri;
-    const html = webviewHtml({ cspSource: 'file:', asWebviewUri: (u: vscode.Uri) => u }, fileUri(root), 'heatmap', 'Neuron Heatmap');
-    assert.match(html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:; img-src file: data:; font-src file:/);
-    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
-    const file = path.join(ARTIFACTS, `.csp-heatmap-${process.pid}.html`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.writeFileSync(file, html);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const csp = await openUnderCsp('heatmap', 'Neuron Heatmap', { width: 1000, height: 700 });
     try {
-      const page = await context.newPage();
-      // Scripts injected by the test harness are exempt from the page's CSP, like VS Code's own preload.
-      await page.addInitScript(() => {
-        const w = window as unknown as Record<string, unknown>;
-        w.__name = (f: unknown) => f;
-        w.__posted = [];
-        w.__violations = [];
-        document.addEventListener('securitypolicyviolation', (e) =>
-          (w.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI}`),
-        );
-        w.acquireVsCodeApi = () => ({
-          postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
-          getState: () => undefined,
-          setState: () => undefined,
-        });
-      });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-      await page.evaluate(
+      assert.match(csp.html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:; img-src file: data:; font-src file:/);
+      assert.doesNotMatch(csp.html, /unsafe-inline|unsafe-eval/);
+      await csp.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await csp.page.evaluate(
         (data) => window.postMessage({ type: 'heatmap', data }, '*'),
         heatmapData() as unknown as Record<string, unknown>,
       );
-      await page.waitForFunction(() => Number(document.body.dataset.rendered ?? 0) > 0);
-      const result = await page.evaluate(() => {
+      await csp.page.waitForFunction(() => Number(document.body.dataset.rendered ?? 0) > 0);
+      const result = await csp.page.evaluate(() => {
         const button = document.querySelector('#export-png')!;
         const inner = button.shadowRoot?.querySelector('.base') ?? button.shadowRoot?.firstElementChild;
         return {
@@ -717,14 +686,13 @@ describe('heatmap panel', () => {
           cells: document.querySelector('.cells-canvas')!.width,
         };
       });
-      assert.deepEqual(errors, []);
+      assert.deepEqual(csp.errors, []);
       assert.deepEqual(result.violations, []);
       assert.equal(result.stylesheetApplied, 'flex', 'media/heatmap.css loaded');
       assert.notEqual(result.buttonBackground, 'rgba(0, 0, 0, 0)', 'vscode-button styled (constructed stylesheets pass the CSP)');
       assert.ok(result.cells > 100);
     } finally {
-      await context.close();
-      fs.rmSync(file, { force: true });
+      await csp.close();
     }
   });
 });

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type * as vscode from 'vscode';
-import { webviewHtml } from '../../src/extension/panels/webviewHtml';
 import type { ToWebview } from '../../src/shared/panelMessages';
 import type { FromSidePanel, SidePanelModel, SidePanelNeurons, ToSidePanel } from '../../src/shared/sidePanelMessages';
-import { ARTIFACTS, type WebviewPage, closeBrowser, openWebview } from './webviewHarness';
+import { type WebviewPage, closeBrowser, openUnderCsp, openWebview } from './webviewHarness';
 
 /**
  * The side panel fed as the extension feeds it: a model summary, the selection, the experiment's
@@ -424,51 +420,15 @@ describe('Side panel', () => {
   });
 
   it('runs under the extension’s Content Security Policy without violations', async () => {
-    const root = path.resolve(__dirname, '../..');
-    const fileUri = (p: string): vscode.Uri =>
-      ({ path: p, with: (c: { path: string }) => fileUri(c.path), toString: () => `file://${p}` }) as unknown as vscode.Uri;
-    const html = webviewHtml({ cspSource: 'file:', asWebviewUri: (u: vscode.Uri) => u }, fileUri(root), 'sidePanel', 'Neuron Lens');
-    assert.match(html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
-    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
-    const file = path.join(ARTIFACTS, `.csp-sidePanel-${process.pid}.html`);
-    fs.writeFileSync(file, html);
-    const context = await w.page
-      .context()
-      .browser()!
-      .newContext({ viewport: { width: 340, height: 1000 } });
+    const csp = await openUnderCsp('sidePanel', 'Neuron Lens', { width: 340, height: 1000 });
     try {
-      const page = await context.newPage();
-      // Injected scripts are exempt from the page's CSP, like VS Code's own preload that provides acquireVsCodeApi.
-      await page.addInitScript(() => {
-        const g = globalThis as unknown as Record<string, unknown> & {
-          document: { addEventListener(t: string, f: (e: never) => void): void };
-        };
-        // tsx compiles this function with esbuild's keepNames, whose helper the page lacks.
-        g.__name = (f: unknown) => f;
-        g.__posted = [];
-        g.__violations = [];
-        g.document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string }) =>
-          (g.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI}`),
-        );
-        g.acquireVsCodeApi = () => ({
-          postMessage: (m: unknown) => (g.__posted as unknown[]).push(m),
-          getState: () => undefined,
-          setState: () => undefined,
-        });
-      });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      const csp = {
-        page,
-        send: (m: ToWebview) =>
-          page.evaluate((x) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(x, '*'), m as unknown),
-      } as unknown as WebviewPage;
+      assert.match(csp.html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
+      assert.doesNotMatch(csp.html, /unsafe-inline|unsafe-eval/);
       await send(csp, { type: 'model', model: MODEL });
       await send(csp, { type: 'neurons', data: neurons() });
-      await page.waitForSelector('main:not([hidden]) #neuron-row-1');
+      await csp.page.waitForSelector('main:not([hidden]) #neuron-row-1');
       await frames(csp);
-      const result = await page.evaluate(() => {
+      const result = await csp.page.evaluate(() => {
         type Styled = { shadowRoot: { querySelector(s: string): unknown } | null };
         const g = globalThis as unknown as {
           __violations: string[];
@@ -482,14 +442,13 @@ describe('Side panel', () => {
           button: button ? g.getComputedStyle(button).backgroundColor : 'none',
         };
       });
-      assert.deepEqual(errors, []);
+      assert.deepEqual(csp.errors, []);
       assert.deepEqual(result.violations, []);
       assert.equal(result.stylesheet, '14px', 'media/sidePanel.css loaded');
       assert.notEqual(result.button, 'rgba(0, 0, 0, 0)', 'vscode-button styled: constructed stylesheets pass the CSP');
       assert.ok((await rowPixels(csp, 1)).red > 500, 'sparklines drawn under the CSP (rows positioned through the CSSOM)');
     } finally {
-      await context.close();
-      fs.rmSync(file, { force: true });
+      await csp.close();
     }
   });
 });

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type * as vscode from 'vscode';
 import { TrainingRunStore } from '../../src/extension/panels/trainingRunStore';
-import { webviewHtml } from '../../src/extension/panels/webviewHtml';
 import type { FromWebview, TrainingRunData } from '../../src/shared/panelMessages';
 import type { TrainProgressData } from '../../src/shared/protocol';
-import { ARTIFACTS, type WebviewPage, closeBrowser, openWebview } from './webviewHarness';
+import { type WebviewPage, closeBrowser, openUnderCsp, openWebview } from './webviewHarness';
 
 /**
  * The training panel fed the way the extension feeds it: a TrainingRunStore takes the worker's
@@ -183,50 +179,23 @@ describe('Training panel', () => {
   });
 
   it('runs under the extension’s Content Security Policy without violations', async () => {
-    const root = path.resolve(__dirname, '../..');
-    const fileUri = (p: string): vscode.Uri =>
-      ({ path: p, with: (c: { path: string }) => fileUri(c.path), toString: () => `file://${p}` }) as unknown as vscode.Uri;
-    const html = webviewHtml({ cspSource: 'file:', asWebviewUri: (u: vscode.Uri) => u }, fileUri(root), 'training', 'Neuron Lens Training');
-    assert.match(html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
-    const file = path.join(ARTIFACTS, `.csp-training-${process.pid}.html`);
-    fs.writeFileSync(file, html);
-    const context = await w.page.context().browser()!.newContext();
+    const csp = await openUnderCsp('training', 'Neuron Lens Training');
     try {
-      const page = await context.newPage();
-      // Injected scripts are exempt from the page's CSP, like VS Code's own preload that provides acquireVsCodeApi.
-      await page.addInitScript(() => {
-        const g = globalThis as unknown as Record<string, unknown> & {
-          document: { addEventListener(t: string, f: (e: never) => void): void };
-        };
-        // tsx compiles this function with esbuild's keepNames, whose helper the page lacks.
-        g.__name = (f: unknown) => f;
-        g.__violations = [];
-        g.document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string }) =>
-          (g.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI}`),
-        );
-        g.acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => undefined, setState: () => undefined });
-      });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      await page.evaluate(
-        (run) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage({ type: 'training', run }, '*'),
-        store.current! as unknown as Record<string, unknown>,
-      );
-      await page.waitForSelector('.layout:not([hidden])');
-      const chart = await chartView({ page } as unknown as WebviewPage);
-      const violations = await page.evaluate(() => (globalThis as unknown as { __violations: string[] }).__violations);
-      assert.deepEqual(errors, []);
+      assert.match(csp.html, /default-src 'none'; script-src 'nonce-[^']+'; style-src file:/);
+      await csp.send({ type: 'training', run: store.current! });
+      await csp.page.waitForSelector('.layout:not([hidden])');
+      const chart = await chartView(csp);
+      const violations = await csp.violations();
+      assert.deepEqual(csp.errors, []);
       assert.deepEqual(violations, []);
       assert.equal(chart.lengths[0], store.current!.points.length, 'chart.js drew the run under the CSP');
-      const padding = await page.evaluate(() => {
+      const padding = await csp.page.evaluate(() => {
         const g = globalThis as unknown as { document: { body: unknown }; getComputedStyle(e: unknown): { paddingTop: string } };
         return g.getComputedStyle(g.document.body).paddingTop;
       });
-      assert.equal(padding, '12px', 'media/training.css loaded');
+      assert.equal(padding, '12px', 'media/panel.css loaded');
     } finally {
-      await context.close();
-      fs.rmSync(file, { force: true });
+      await csp.close();
     }
   });
 

@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
+import type * as vscode from 'vscode';
+import { pageStylesheets, webviewHtml } from '../../src/extension/panels/webviewHtml';
 import type { FromWebview, ToWebview } from '../../src/shared/panelMessages';
 
 /**
- * Loads one built webview bundle (dist/webview/<name>.js, with media/<name>.css if present) into
+ * Loads one built webview bundle (dist/webview/<name>.js, with its stylesheets as the extension
+ * loads them: media/panel.css first for the pages built on it, then media/<name>.css) into
  * headless Chromium with a stand-in for VS Code's webview API: messages the page posts are
  * recorded, messages for it are delivered as VS Code does (a window 'message' event), and the
  * state it saves with setState can be handed to a fresh page to test restoring.
@@ -47,7 +50,10 @@ export async function openWebview(
 ): Promise<WebviewPage> {
   const bundle = path.join(ROOT, 'dist/webview', `${name}.js`);
   if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
-  const css = ['dist/webview', 'media'].map((d) => path.join(ROOT, d, `${name}.css`)).filter((f) => fs.existsSync(f));
+  const css = [
+    path.join(ROOT, 'dist/webview', `${name}.css`),
+    ...pageStylesheets(name).map((s) => path.join(ROOT, 'media', `${s}.css`)),
+  ].filter((f) => fs.existsSync(f));
   const dark = (options.theme ?? 'dark') === 'dark';
   // The --vscode-* variables a theme provides; the panels must read their colours from these.
   const themeVars = dark
@@ -95,6 +101,75 @@ ${css.map((f) => `<link rel="stylesheet" href="file://${f}">`).join('\n')}
       await context.close();
       fs.rmSync(file, { force: true });
       if (errors.length) throw new Error(`webview error: ${errors.join('; ')}`);
+    },
+  };
+}
+
+/** A page loaded from the extension's own HTML shell (webviewHtml), under its Content Security Policy. */
+export interface CspPage extends WebviewPage {
+  /** The HTML shell as the extension writes it. */
+  html: string;
+  /** Uncaught errors in the page so far. */
+  errors: string[];
+  /** The CSP violations reported so far, as "<directive> <blocked URI>". */
+  violations(): Promise<string[]>;
+}
+
+/**
+ * Loads page `name` the way VS Code does: from webviewHtml's shell with its CSP (cspSource
+ * `file:`), bundle and stylesheets, in a fresh context, with VS Code's webview API injected as
+ * its preload is (scripts injected by the harness are exempt from the page's CSP). Closing it
+ * does not throw for page errors: the test asserts on `errors`.
+ */
+export async function openUnderCsp(name: string, title: string, viewport?: { width: number; height: number }): Promise<CspPage> {
+  const fileUri = (p: string): vscode.Uri =>
+    ({ path: p, with: (c: { path: string }) => fileUri(c.path), toString: () => `file://${p}` }) as unknown as vscode.Uri;
+  const html = webviewHtml({ cspSource: 'file:', asWebviewUri: (u: vscode.Uri) => u }, fileUri(ROOT), name, title);
+  const file = path.join(ARTIFACTS, `.csp-${name}-${process.pid}.html`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(file, html);
+  const context = await (await sharedBrowser()).newContext(viewport ? { viewport } : {});
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const g = globalThis as unknown as Record<string, unknown> & {
+      document: { addEventListener(t: string, f: (e: never) => void): void };
+    };
+    // tsx compiles this function with esbuild's keepNames, whose helper the page lacks.
+    g.__name = (f: unknown) => f;
+    g.__posted = [];
+    g.__violations = [];
+    g.document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string }) =>
+      (g.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+    g.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => (g.__posted as unknown[]).push(m),
+      getState: () => undefined,
+      setState: () => undefined,
+    });
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${file}`);
+  return {
+    html,
+    page,
+    errors,
+    violations: () => page.evaluate(() => (globalThis as unknown as { __violations: string[] }).__violations),
+    send: async (message) => {
+      await page.evaluate(
+        (m) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(m, '*'),
+        message as unknown,
+      );
+    },
+    posted: async () => (await page.evaluate(() => (globalThis as unknown as { __posted: FromWebview[] }).__posted)) as FromWebview[],
+    savedState: async () => undefined,
+    screenshot: async (shot) => {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, shot) });
+    },
+    close: async () => {
+      await context.close();
+      fs.rmSync(file, { force: true });
     },
   };
 }

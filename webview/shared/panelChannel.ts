@@ -9,25 +9,26 @@ interface VsCodeWebviewApi {
 declare function acquireVsCodeApi(): VsCodeWebviewApi;
 
 /**
- * A panel page's one handle on VS Code, typed with the panel protocol. VS Code lets a page call
+ * A page's one handle on VS Code, typed with its protocol: the panels' (FromWebview, ToWebview) by
+ * default, or the side panel's (FromSidePanel, ToSidePanel). VS Code lets a page call
  * acquireVsCodeApi only once, and the handle must not leak to window (any script could post as
  * the panel), so it lives in this module and nowhere else.
  */
-export class PanelChannel<State> {
+export class PanelChannel<State, Out = FromWebview, In = ToWebview> {
   private readonly api = acquireVsCodeApi();
 
-  post(message: FromWebview): void {
+  post(message: Out): void {
     this.api.postMessage(message);
   }
 
-  onMessage(handler: (message: ToWebview) => void): void {
+  onMessage(handler: (message: In) => void): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const m = event.data;
-      if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') handler(m as ToWebview);
+      if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') handler(m as In);
     });
   }
 
-  /** The state saved before the page was last destroyed (hidden tab, window reload), if it passes `isState`. */
+  /** The state saved before the page was last destroyed (hidden tab or view, window reload), if it passes `isState`. */
   restore(isState: (x: unknown) => x is State): State | undefined {
     const saved = this.api.getState();
     return isState(saved) ? saved : undefined;

@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type {
+  FromSidePanel,
   SidePanelCommand,
   SidePanelModel,
   SidePanelNeurons,
@@ -10,13 +11,13 @@ import type {
 } from '../../src/shared/sidePanelMessages';
 import { h } from '../shared/createElement';
 import { formatCount } from '../shared/numberFormat';
+import { PanelChannel } from '../shared/panelChannel';
 import { onThemeChange } from '../shared/themeColours';
 import { commandButton } from './commandButtons';
 import { FeaturesView } from './featuresView';
 import { modelFacts } from './modelFacts';
 import { NeuronList } from './neuronList';
 import { NeuronSelectors } from './neuronSelectors';
-import { SidePanelChannel } from './sidePanelChannel';
 import { NEURON_SORTS, type NeuronSort, type SidePanelViewState, isSidePanelViewState } from './sidePanelViewState';
 import { WelcomeView } from './welcomeView';
 
@@ -28,7 +29,7 @@ import { WelcomeView } from './welcomeView';
  * everything it does (select a neuron, run a command).
  */
 
-const channel = new SidePanelChannel<SidePanelViewState>();
+const channel = new PanelChannel<SidePanelViewState, FromSidePanel, ToSidePanel>();
 let viewState: SidePanelViewState = channel.restore(isSidePanelViewState) ?? { sort: 'index' };
 let model: SidePanelModel | null = null;
 let selection: SidePanelSelection | null = null;

@@ -1,17 +1,15 @@
-import * as vscode from 'vscode';
-import { type FromWebview, type SpectraData, type ToWebview, parseFromWebview } from '../../shared/panelMessages';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import type * as vscode from 'vscode';
+import { type FromWebview, type SpectraData, parseFromWebview } from '../../shared/panelMessages';
+import { type PanelExportHandler, type PanelRequest, WebviewPanelBase } from './webviewPanelBase';
 
 export type SpectrumOptionsRequest = Omit<Extract<FromWebview, { type: 'setSpectrumOptions' }>, 'type'>;
 
 /** What the panel asks of its owner; every argument has been validated. */
-export interface FourierPanelHandlers {
+export interface FourierPanelHandlers extends PanelExportHandler {
   /** A neuron was picked in the ranking (or "Highlight in editor"): colour the editor by it. */
   onHighlightNeuron(neuron: number): void;
   /** The band, window or value scale changed: recompute the spectra, peaks and ranking, then call showSpectra. */
   onSpectrumOptions(options: SpectrumOptionsRequest): void;
-  /** The user exported the view; `name` is a safe file name, `content` a PNG data: URL or CSV text (see saveExport). */
-  onExport(format: 'png' | 'csv', name: string, content: string): void | Thenable<unknown>;
 }
 
 /** The options the page saved with setState, if they are usable (saved state is as untrusted as messages). */
@@ -28,16 +26,10 @@ function optionsFromState(state: unknown): SpectrumOptionsRequest | undefined {
  * again each time it is recreated: a hidden page is destroyed, not kept alive) and turns the
  * page's validated requests into calls on the owner's handlers.
  */
-export class FourierPanel implements vscode.Disposable {
+export class FourierPanel extends WebviewPanelBase<FourierPanelHandlers> {
   static readonly viewType = 'neuronLens.fourier';
   private static instance: FourierPanel | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly disposed = new vscode.EventEmitter<void>();
-  /** Fires when the user closes the panel (or it is disposed). */
-  readonly onDidDispose = this.disposed.event;
-  private ready = false;
-  private isDisposed = false;
   private spectra: SpectraData | undefined;
   private error: string | undefined;
 
@@ -49,17 +41,8 @@ export class FourierPanel implements vscode.Disposable {
   /** Reveals the panel, creating it beside the active editor if needed. Keeps focus in the editor. */
   static createOrShow(extensionUri: vscode.Uri, handlers: FourierPanelHandlers): FourierPanel {
     const open = FourierPanel.instance;
-    if (open) {
-      open.handlers = handlers;
-      open.panel.reveal(vscode.ViewColumn.Beside, true);
-      return open;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      FourierPanel.viewType,
-      'Neuron Spectra',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { ...webviewOptions(extensionUri), retainContextWhenHidden: false },
-    );
+    if (open) return open.adopt(handlers);
+    const panel = WebviewPanelBase.openBeside(FourierPanel.viewType, 'Neuron Spectra', extensionUri);
     return new FourierPanel(panel, extensionUri, handlers, undefined);
   }
 
@@ -71,31 +54,18 @@ export class FourierPanel implements vscode.Disposable {
    */
   static revive(panel: vscode.WebviewPanel, state: unknown, extensionUri: vscode.Uri, handlers: FourierPanelHandlers): FourierPanel {
     FourierPanel.instance?.dispose();
-    // Options are not persisted with the panel; the serializer must set them again.
-    panel.webview.options = webviewOptions(extensionUri);
+    WebviewPanelBase.restoreOptions(panel, extensionUri);
     return new FourierPanel(panel, extensionUri, handlers, optionsFromState(state));
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    private handlers: FourierPanelHandlers,
+    handlers: FourierPanelHandlers,
     readonly restoredOptions: SpectrumOptionsRequest | undefined,
   ) {
+    super(panel, extensionUri, 'fourier', 'Neuron Spectra', handlers);
     FourierPanel.instance = this;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden page is destroyed; posts would be lost until it says ready again.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
-      }),
-    );
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'fourier', 'Neuron Spectra');
-  }
-
-  get visible(): boolean {
-    return this.panel.visible;
   }
 
   /** New spectra: another document, layer or component, or the answer to onSpectrumOptions. */
@@ -120,44 +90,24 @@ export class FourierPanel implements vscode.Disposable {
     this.post({ type: 'error', message });
   }
 
-  reveal(): void {
-    this.panel.reveal(vscode.ViewColumn.Beside, true);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
+  override dispose(): void {
     if (FourierPanel.instance === this) FourierPanel.instance = undefined;
-    this.disposed.fire();
-    this.disposed.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
+    super.dispose();
   }
 
-  private post(message: ToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+  protected override onReady(): void {
+    if (this.spectra) this.post({ type: 'spectra', data: this.spectra });
+    if (this.error) this.post({ type: 'error', message: this.error });
   }
 
-  private receive(raw: unknown): void {
-    const m = parseFromWebview(raw);
-    if (!m) return;
+  protected override onRequest(m: PanelRequest): void {
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        if (this.spectra) this.post({ type: 'spectra', data: this.spectra });
-        if (this.error) this.post({ type: 'error', message: this.error });
-        break;
       case 'highlightNeuron':
         // Only a neuron the page was shown: a bigger number would name a neuron the model lacks.
         if (this.spectra?.neurons.includes(m.neuron)) this.handlers.onHighlightNeuron(m.neuron);
         break;
       case 'setSpectrumOptions':
         this.handlers.onSpectrumOptions({ band: m.band, window: m.window, scale: m.scale, ...(m.neurons ? { neurons: m.neurons } : {}) });
-        break;
-      case 'export':
-        void Promise.resolve(this.handlers.onExport(m.format, m.name, m.content)).catch((e: unknown) => {
-          void vscode.window.showErrorMessage(`Neuron Lens: export failed: ${e instanceof Error ? e.message : String(e)}`);
-        });
         break;
       case 'revealToken':
       case 'setFeatures':

@@ -1,19 +1,17 @@
 import * as vscode from 'vscode';
 import { parseFeature } from '../../shared/featureOfInterest';
-import { type HeatmapData, type RelevanceData, type ToWebview, parseFromWebview } from '../../shared/panelMessages';
+import type { HeatmapData, RelevanceData } from '../../shared/panelMessages';
 import { isRelevanceStatistic } from '../../shared/relevanceStatistics';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { type PanelExportHandler, type PanelRequest, WebviewPanelBase } from './webviewPanelBase';
 
 /** What the panel asks of its owner; every argument has been validated against the data shown. */
-export interface HeatmapPanelHandlers {
+export interface HeatmapPanelHandlers extends PanelExportHandler {
   /** A neuron row, cell or hypothesis was clicked: colour the editor by this neuron. */
   onHighlightNeuron(neuron: number): void;
   /** A token was clicked: its index in the document's token sequence (HeatmapData.firstToken + column). */
   onRevealToken(index: number): void;
   /** The features of interest or the statistic changed: compute relevance and call showRelevance. */
   onFeaturesChanged(features: string[], statistic: string): void;
-  /** The user exported the view; `name` is a safe file name, `content` a PNG data: URL or CSV text (see saveExport). */
-  onExport(format: 'png' | 'csv', name: string, content: string): void | Thenable<unknown>;
 }
 
 /**
@@ -23,14 +21,10 @@ export interface HeatmapPanelHandlers {
  * data is posted again. Messages from the page are checked with parseFromWebview and against the
  * data shown before any handler runs.
  */
-export class HeatmapPanel implements vscode.Disposable {
+export class HeatmapPanel extends WebviewPanelBase<HeatmapPanelHandlers> {
   static readonly viewType = 'neuronLens.heatmap';
   private static instance: HeatmapPanel | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly disposed = new vscode.EventEmitter<void>();
-  /** Fires when the user closes the panel (or it is disposed). */
-  readonly onDidDispose = this.disposed.event;
   private readonly loaded = new vscode.EventEmitter<void>();
   /**
    * Fires when a page (re)loads: after a reload, or when the hidden tab is shown again (a hidden
@@ -38,8 +32,6 @@ export class HeatmapPanel implements vscode.Disposable {
    * what the owner has since been told: the owner decides whose choice wins.
    */
   readonly onDidLoad = this.loaded.event;
-  private ready = false;
-  private isDisposed = false;
   private heatmap: HeatmapData | undefined;
   private relevance: RelevanceData | undefined;
   private selected: number | undefined;
@@ -54,17 +46,8 @@ export class HeatmapPanel implements vscode.Disposable {
   /** Reveals the panel, creating it beside the active editor if needed. Keeps focus in the editor. */
   static createOrShow(extensionUri: vscode.Uri, handlers: HeatmapPanelHandlers): HeatmapPanel {
     const open = HeatmapPanel.instance;
-    if (open) {
-      open.handlers = handlers;
-      open.panel.reveal(vscode.ViewColumn.Beside, true);
-      return open;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      HeatmapPanel.viewType,
-      'Neuron Heatmap',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { ...webviewOptions(extensionUri), retainContextWhenHidden: false },
-    );
+    if (open) return open.adopt(handlers);
+    const panel = WebviewPanelBase.openBeside(HeatmapPanel.viewType, 'Neuron Heatmap', extensionUri);
     return new HeatmapPanel(panel, extensionUri, handlers);
   }
 
@@ -75,30 +58,13 @@ export class HeatmapPanel implements vscode.Disposable {
    */
   static revive(panel: vscode.WebviewPanel, _state: unknown, extensionUri: vscode.Uri, handlers: HeatmapPanelHandlers): HeatmapPanel {
     HeatmapPanel.instance?.dispose();
-    // Options are not persisted with the panel; the serializer must set them again.
-    panel.webview.options = webviewOptions(extensionUri);
+    WebviewPanelBase.restoreOptions(panel, extensionUri);
     return new HeatmapPanel(panel, extensionUri, handlers);
   }
 
-  private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    private handlers: HeatmapPanelHandlers,
-  ) {
+  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: HeatmapPanelHandlers) {
+    super(panel, extensionUri, 'heatmap', 'Neuron Heatmap', handlers);
     HeatmapPanel.instance = this;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden page is destroyed; posts would be lost until it says ready again.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
-      }),
-    );
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'heatmap', 'Neuron Heatmap');
-  }
-
-  get visible(): boolean {
-    return this.panel.visible;
   }
 
   /** The features of interest and statistic the page last asked for. */
@@ -136,36 +102,22 @@ export class HeatmapPanel implements vscode.Disposable {
     this.post({ type: 'error', message });
   }
 
-  reveal(): void {
-    this.panel.reveal(vscode.ViewColumn.Beside, true);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
+  override dispose(): void {
     if (HeatmapPanel.instance === this) HeatmapPanel.instance = undefined;
-    this.disposed.fire();
-    this.disposed.dispose();
+    super.dispose();
     this.loaded.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
   }
 
-  private post(message: ToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+  protected override onReady(): void {
+    const data = this.heatmap;
+    if (data) this.post({ type: 'heatmap', data: { ...data, selectedNeuron: this.selected } });
+    if (this.relevance) this.post({ type: 'relevance', data: this.relevance });
+    this.loaded.fire();
   }
 
-  private receive(raw: unknown): void {
-    const m = parseFromWebview(raw);
-    if (!m) return;
+  protected override onRequest(m: PanelRequest): void {
     const data = this.heatmap;
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        if (data) this.post({ type: 'heatmap', data: { ...data, selectedNeuron: this.selected } });
-        if (this.relevance) this.post({ type: 'relevance', data: this.relevance });
-        this.loaded.fire();
-        break;
       case 'highlightNeuron':
         if (data && m.neuron < data.units) {
           this.selected = m.neuron;
@@ -190,11 +142,6 @@ export class HeatmapPanel implements vscode.Disposable {
         if (!isRelevanceStatistic(m.statistic)) break;
         this.statistic = m.statistic;
         if (this.features.length) this.handlers.onFeaturesChanged(this.features, this.statistic);
-        break;
-      case 'export':
-        void Promise.resolve(this.handlers.onExport(m.format, m.name, m.content)).catch((e: unknown) => {
-          void vscode.window.showErrorMessage(`Neuron Lens: export failed: ${e instanceof Error ? e.message : String(e)}`);
-        });
         break;
       case 'setSpectrumOptions':
         // The Fourier panel's message; this page never sends it.

@@ -19,13 +19,25 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, enableForms: false, enableCommandUris: false, localResourceRoots: webviewResourceRoots(extensionUri) };
 }
 
+/**
+ * The pages whose stylesheet builds on media/panel.css (page, title, toolbar, focus ring and error
+ * banner of the spectra and training panels). The heatmap and the side panel lay out their own.
+ */
+const PAGES_ON_PANEL_BASE: ReadonlySet<string> = new Set(['fourier', 'training']);
+
+/** The stylesheets of page `name`, in load order, by base name: media/<each>.css. */
+export function pageStylesheets(name: string): string[] {
+  return PAGES_ON_PANEL_BASE.has(name) ? ['panel', name] : [name];
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
  * The HTML shell of every Neuron Lens panel: a strict Content Security Policy, the panel's bundle
- * (dist/webview/<name>.js) allowed by a fresh nonce, its stylesheet (media/<name>.css), and an
+ * (dist/webview/<name>.js) allowed by a fresh nonce, its stylesheets (media/<name>.css, after
+ * media/panel.css for the pages built on it: see pageStylesheets), and an
  * empty body that the bundle fills. Only `vscode` types are imported, so the shell can be rendered
  * and checked in a plain browser test.
  *
@@ -44,7 +56,7 @@ export function webviewHtml(webview: WebviewLike, extensionUri: vscode.Uri, name
   if (!/^[a-z][a-zA-Z0-9-]*$/.test(name)) throw new Error(`Invalid webview name: ${name}`);
   const nonce = crypto.randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(child(extensionUri, 'dist', 'webview', `${name}.js`)).toString();
-  const style = webview.asWebviewUri(child(extensionUri, 'media', `${name}.css`)).toString();
+  const styles = pageStylesheets(name).map((css) => webview.asWebviewUri(child(extensionUri, 'media', `${css}.css`)).toString());
   const source = webview.cspSource;
   const csp = [
     "default-src 'none'",
@@ -59,7 +71,7 @@ export function webviewHtml(webview: WebviewLike, extensionUri: vscode.Uri, name
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(style)}">
+${styles.map((style) => `<link rel="stylesheet" href="${escapeHtml(style)}">`).join('\n')}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
