@@ -667,7 +667,7 @@ try {
   // ---- Activation heatmap of the edited file: drawn, with the CLI's tokens and hypotheses.
   await vsc.runCommand('Notifications: Clear All Notifications');
   await vsc.runCommand(TITLES.heatmap);
-  const heatmap = await panelFrame(vsc, '.heatmap-grid', 'heatmap');
+  let heatmap = await panelFrame(vsc, '.heatmap-grid', 'heatmap');
   const expectedTokens = activations(editedText, status2.layer, status2.component).byStart.size;
   const subtitle = await waitFor(
     'the heatmap to show the edited file',
@@ -744,7 +744,7 @@ try {
 
   // ---- Neuron spectra: heat surface drawn, ranking as the CLI's for the default band.
   await vsc.runCommand(TITLES.spectra);
-  const fourier = await panelFrame(vsc, '#heat-surface', 'Fourier');
+  let fourier = await panelFrame(vsc, '#heat-surface', 'Fourier');
   const spectra = cliAnalysis('fourier', editedText, '--layer', String(status2.layer), '--component', status2.component);
   const ranking = await waitFor(
     'the band ranking',
@@ -771,6 +771,8 @@ try {
   await shot(vsc, 'spectra');
 
   // ---- A feature added in the heatmap is written to the experiment file and gets its hypotheses.
+  // A frame is found by its position among the webviews, which the new panel may have shifted.
+  heatmap = await panelFrame(vsc, '.heatmap-grid', 'heatmap');
   const featureInput = heatmap.locator('#feature-input input');
   await featureInput.fill('e');
   await featureInput.press('Enter');
@@ -788,6 +790,8 @@ try {
   await page.keyboard.press('Control+End');
   await page.keyboard.type('abc');
   const afterTyping = expectedTokens + 3;
+  fourier = await panelFrame(vsc, '#heat-surface', 'Fourier');
+  heatmap = await panelFrame(vsc, '.heatmap-grid', 'heatmap');
   await waitFor(
     'the heatmap and the spectra to follow the edit',
     async () => {
