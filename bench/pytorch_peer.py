@@ -1,12 +1,17 @@
-"""PyTorch peer for `npm run bench`: the same character LSTM, measured on the same machine.
+"""PyTorch peer for `npm run bench`: the same models, measured on the same machine.
 
-Reads a JSON job from stdin ({"text", "hidden", "batch", "seq_len", "train_steps", "warmup",
-"record_chars", "threads"}) and prints one JSON object with tokens/s figures. Never run in CI.
+Reads a JSON job from stdin and prints one JSON object with tokens/s figures, the machine's
+single-precision GEMM throughput (numpy/OpenBLAS, the ceiling) and the peak memory. Never run in CI.
+
+job: {"char_text", "word_ids", "word_vocab", "hidden", "record_hidden": [..], "batch", "seq_len",
+      "train_steps", "warmup", "record_chars", "threads"}
 """
 import json
+import resource
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -33,9 +38,22 @@ class CharLstm(nn.Module):
         return self.out(h), state
 
 
-def train_speed(ids, vocab, job):
+class WordLstm(nn.Module):
+    """The Neuron Lens word model: embedding (128) → LSTM → linear."""
+
+    def __init__(self, vocab, hidden, embedding):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embedding)
+        self.lstm = nn.LSTM(embedding, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, x, state=None):
+        h, state = self.lstm(self.embedding(x), state)
+        return self.out(h), state
+
+
+def train_speed(model, ids, vocab, job):
     torch.manual_seed(1)
-    model = CharLstm(vocab, job["hidden"])
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     B, T = job["batch"], job["seq_len"]
     stream = ids[: (len(ids) // B) * B].view(B, -1)
@@ -64,10 +82,10 @@ def train_speed(ids, vocab, job):
     return job["train_steps"] * B * T / (time.perf_counter() - t0)
 
 
-def record_hidden_speed(ids, vocab, job):
-    """nn.LSTM over the whole text at batch 1: the fused C++ loop, hidden states only."""
+def record_hidden_speed(ids, vocab, hidden, job):
+    """nn.LSTM over the whole text at batch 1 under no_grad: the fused C++ loop, hidden states only."""
     torch.manual_seed(1)
-    model = CharLstm(vocab, job["hidden"]).eval()
+    model = CharLstm(vocab, hidden).eval()
     x = ids[: job["record_chars"]].view(1, -1)
     with torch.no_grad():
         model.lstm(model.embed(x[:, :100]))
@@ -105,17 +123,39 @@ def record_internals_speed(ids, vocab, job):
         return n / (time.perf_counter() - t0)
 
 
+def gemm_gflops(n=1024, repeats=5):
+    """Single-precision matrix multiply throughput, the machine's ceiling for these models: the
+    better of numpy's BLAS and torch.mm at this run's thread count."""
+    a = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
+    b = np.random.default_rng(2).standard_normal((n, n), dtype=np.float32)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    best = float("inf")
+    for multiply in (lambda: a @ b, lambda: torch.mm(ta, tb)):
+        multiply()
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            multiply()
+            best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9
+
+
 def main():
     job = json.load(sys.stdin)
     torch.set_num_threads(job["threads"])
-    ids, vocab = char_ids(job["text"])
+    ids, vocab = char_ids(job["char_text"])
+    word_ids = torch.tensor(job["word_ids"], dtype=torch.long)
+    torch.manual_seed(1)
     result = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "train_tokens_per_s": train_speed(ids, vocab, job),
-        "record_hidden_tokens_per_s": record_hidden_speed(ids, vocab, job),
-        "record_internals_tokens_per_s": record_internals_speed(ids, vocab, job),
+        "train_char": train_speed(CharLstm(vocab, job["hidden"]), ids, vocab, job),
+        "train_word": train_speed(WordLstm(job["word_vocab"], job["hidden"], 128), word_ids, job["word_vocab"], job),
+        "record_internals": record_internals_speed(ids, vocab, job),
+        "gemm_gflops": gemm_gflops(),
     }
+    for hidden in job["record_hidden"]:
+        result[f"record_hidden_{hidden}"] = record_hidden_speed(ids, vocab, hidden, job)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     json.dump(result, sys.stdout)
 
 

@@ -1,18 +1,21 @@
 /**
  * `npm run bench`: speed of the engine against PyTorch on this machine, measured in the same run.
- * A character LSTM (hidden 256, one-hot input) on Moby-Dick: training tokens/s, recording
- * tokens/s (hidden state only, and every internal), and the editor's latencies (highlighting a
- * 10,000-character file, re-highlighting after a keystroke). Prints a table with the ratios and
- * writes bench/out/results.json. Not part of CI: peers are slow to install and numbers vary.
+ * Character LSTMs (hidden 256 and 512, one-hot input) and a word LSTM on Moby-Dick: training
+ * tokens/s, recording tokens/s (hidden state only, and every internal), the panels' analyses and
+ * the editor's latencies. Each throughput is also given in GFLOP/s against the machine's
+ * single-precision GEMM throughput (numpy/OpenBLAS in the peer run), the ceiling. PyTorch runs
+ * with 1 and with every thread; the ratio uses its faster run. Writes bench/out/results.json and
+ * bench/results.md, and flags any workload more than 10 % slower than bench/baseline.json.
+ * Not part of CI: the peer is slow to install and numbers vary with load.
  *
- *   npm run bench [-- --no-pytorch] [-- --quick]
+ *   npm run bench [-- --no-pytorch] [-- --quick] [-- --save-baseline]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { makeArchitecture } from '../src/engine/architecture';
+import { type LanguageModelArchitecture, makeArchitecture } from '../src/engine/architecture';
 import { initBackend } from '../src/engine/backend';
 import { mobyDick } from '../src/engine/corpus';
 import { createStreamingRunner } from '../src/engine/inference/createRunner';
@@ -29,79 +32,146 @@ import { measureEditor } from './benchEditor';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const HIDDEN = 256;
+const RECORD_HIDDEN = [256, 512];
 const BATCH = 32;
-const SEQ_LEN = 32;
-const TRAIN_STEPS = quick ? 4 : 12;
+const SEQ_LEN = 64;
+const TRAIN_STEPS = quick ? 3 : 8;
 const WARMUP_STEPS = 2;
 const RECORD_CHARS = 10_000;
+const WORD_EMBEDDING = 128;
 const PYTHON = '/usr/bin/python3';
+const BENCH_DIR = path.join(__dirname, '..', 'bench');
+
+type PeerKey = 'train_char' | 'train_word' | 'record_internals' | `record_hidden_${number}`;
 
 interface Row {
   what: string;
   ours: number;
+  unit: 'tokens/s' | 'ms' | 'tokens';
+  /** Model FLOPs per token, for GFLOP/s (input projections counted as dense products). */
+  flopsPerToken?: number;
+  peerKey?: PeerKey;
   peer?: number;
-  peerLabel?: string;
-  unit: string;
+  peerThreads?: number;
+}
+
+/**
+ * Forward FLOPs per token of an LSTM layer: x·W (in × 4H) and h·U (H × 4H), multiply-adds × 2.
+ * A one-hot input's x·W is a row lookup, so char models count in = 0: the arithmetic any tool
+ * must do (PyTorch's dense one-hot product is extra work it chooses to do).
+ */
+function lstmFlops(input: number, hidden: number): number {
+  return 2 * (input * 4 * hidden + hidden * 4 * hidden);
 }
 
 async function main(): Promise<void> {
   const backend = await initBackend('auto');
   const text = mobyDick().text;
+  const trainText = text.slice(0, 400_000);
   const sample = text.slice(100_000, 100_000 + RECORD_CHARS);
-  const vocabulary = Vocabulary.build(tokenize(text, 'char').map((t) => t.text));
-  const tokenizer = new ModelTokenizer('char', vocabulary);
-  const architecture = makeArchitecture({ cell: 'lstm', level: 'char', vocabSize: vocabulary.size, hiddenSize: HIDDEN });
-  console.log(`backend ${backend}; char LSTM hidden ${HIDDEN}, vocabulary ${vocabulary.size}; ${cpuLine()}`);
+  const chars = Vocabulary.build(tokenize(text, 'char').map((t) => t.text));
+  const charTokenizer = new ModelTokenizer('char', chars);
+  const words = Vocabulary.build(
+    tokenize(trainText, 'word').map((t) => t.text),
+    { minCount: 2, maxSize: 10_000 },
+  );
+  const wordTokenizer = new ModelTokenizer('word', words);
+  const V = chars.size;
+  console.log(`backend ${backend}; ${cpuLine()}; char vocabulary ${V}, word vocabulary ${words.size}`);
 
+  const wordIds = wordTokenizer.encode(trainText).ids;
+  const peer = args.has('--no-pytorch') ? undefined : runPytorch(trainText, wordIds, words.size);
   const rows: Row[] = [];
-  const peer = args.has('--no-pytorch') ? undefined : runPytorch(text, sample.length);
 
-  const trainIds = tokenizer.encode(text.slice(0, 400_000)).ids;
-  const trainSpeed = await measureTraining(architecture, trainIds);
-  rows.push({ what: `training (batch ${BATCH} × ${SEQ_LEN})`, ours: trainSpeed, unit: 'tokens/s', ...peerOf(peer, 'train') });
+  const charArch = makeArchitecture({ cell: 'lstm', level: 'char', vocabSize: V, hiddenSize: HIDDEN });
+  const trainFlops = (arch: LanguageModelArchitecture, input: number) => 3 * (lstmFlops(input, HIDDEN) + 2 * HIDDEN * arch.vocabSize);
+  rows.push({
+    what: `training char LSTM ${HIDDEN}, batch ${BATCH} × ${SEQ_LEN}`,
+    ours: await measureTraining(charArch, charTokenizer.encode(trainText).ids),
+    unit: 'tokens/s',
+    flopsPerToken: trainFlops(charArch, 0),
+    peerKey: 'train_char',
+  });
+  const wordArch = makeArchitecture({
+    cell: 'lstm',
+    level: 'word',
+    vocabSize: words.size,
+    hiddenSize: HIDDEN,
+    embeddingSize: WORD_EMBEDDING,
+  });
+  rows.push({
+    what: `training word LSTM ${HIDDEN} (embedding ${WORD_EMBEDDING}), batch ${BATCH} × ${SEQ_LEN}`,
+    ours: await measureTraining(wordArch, wordIds),
+    unit: 'tokens/s',
+    flopsPerToken: trainFlops(wordArch, WORD_EMBEDDING),
+    peerKey: 'train_word',
+  });
 
-  const model = LanguageModel.initialize(architecture, 1);
-  const ids = tokenizer.encode(sample).ids;
+  const ids = charTokenizer.encode(sample).ids;
+  for (const hidden of RECORD_HIDDEN) {
+    const model = LanguageModel.initialize(makeArchitecture({ cell: 'lstm', level: 'char', vocabSize: V, hiddenSize: hidden }), 1);
+    const fast = createStreamingRunner(model);
+    rows.push({
+      what: `recording h, char LSTM ${hidden}, streaming runner`,
+      ours: measureRecording(fast, ids, ['h']),
+      unit: 'tokens/s',
+      flopsPerToken: lstmFlops(0, hidden),
+      peerKey: `record_hidden_${hidden}`,
+    });
+    fast.dispose();
+    model.dispose();
+  }
+
+  const model = LanguageModel.initialize(charArch, 1);
   const tfjs = new TfjsRunner(model);
   const fast = createStreamingRunner(model);
   rows.push({
-    what: 'recording h, tfjs ops per step',
+    what: `recording h, char LSTM ${HIDDEN}, tfjs ops per step`,
     ours: measureRecording(tfjs, ids, ['h']),
     unit: 'tokens/s',
-    ...peerOf(peer, 'hidden'),
-  });
-  rows.push({
-    what: 'recording h, streaming runner',
-    ours: measureRecording(fast, ids, ['h']),
-    unit: 'tokens/s',
-    ...peerOf(peer, 'hidden'),
+    flopsPerToken: lstmFlops(0, HIDDEN),
+    peerKey: `record_hidden_${HIDDEN}`,
   });
   const all = model.components(0).map((c) => c.id);
   rows.push({
-    what: `recording ${all.join(',')}, streaming runner`,
+    what: `recording ${all.join(',')}, char LSTM ${HIDDEN}, streaming runner`,
     ours: measureRecording(fast, ids, all),
     unit: 'tokens/s',
-    ...peerOf(peer, 'internals'),
+    flopsPerToken: lstmFlops(0, HIDDEN),
+    peerKey: 'record_internals',
   });
-  const { tokens } = tokenizer.encode(sample);
+  const { tokens } = charTokenizer.encode(sample);
   for (const a of measureAnalyses(fast, tokens, ids)) rows.push({ what: a.what, ours: a.ms, unit: 'ms' });
   fast.dispose();
 
   const editorModel = fs.mkdtempSync(path.join(os.tmpdir(), 'neuron-lens-bench-'));
-  for (const e of await measureEditor(model, tokenizer, sample, editorModel)) rows.push({ what: e.what, ours: e.value, unit: e.unit });
+  for (const e of await measureEditor(model, charTokenizer, sample, editorModel)) {
+    rows.push({ what: e.what, ours: e.value, unit: e.unit as Row['unit'] });
+  }
   fs.rmSync(editorModel, { recursive: true, force: true });
-
   model.dispose();
 
-  printTable(rows, peer);
-  const out = path.join(__dirname, '..', 'bench', 'out');
-  fs.mkdirSync(out, { recursive: true });
-  const file = path.join(out, 'results.json');
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), backend, cpu: cpuLine(), pytorch: peer, rows }, null, 2));
-  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  for (const r of rows) {
+    const best = r.peerKey && peer ? bestPeer(peer, r.peerKey) : undefined;
+    if (best) Object.assign(r, { peer: best.value, peerThreads: best.threads });
+  }
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const gemm = peer ? Math.max(peer.single.gemm_gflops, peer.all.gemm_gflops) : undefined;
+  const regressions = compareWithBaseline(rows);
+  const report = { date: new Date().toISOString(), backend, cpu: cpuLine(), gemmGflops: gemm, peakRssMb, pytorch: peer, rows, regressions };
+
+  const markdown = toMarkdown(report);
+  console.log('\n' + markdown);
+  fs.mkdirSync(path.join(BENCH_DIR, 'out'), { recursive: true });
+  fs.writeFileSync(path.join(BENCH_DIR, 'out', 'results.json'), JSON.stringify(report, null, 2));
+  fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), markdown);
+  if (args.has('--save-baseline')) {
+    fs.writeFileSync(path.join(BENCH_DIR, 'baseline.json'), JSON.stringify({ date: report.date, rows }, null, 2) + '\n');
+  }
+  console.log(`wrote bench/out/results.json and bench/results.md${args.has('--save-baseline') ? ' and bench/baseline.json' : ''}`);
 }
 
-async function measureTraining(architecture: ReturnType<typeof makeArchitecture>, ids: Int32Array): Promise<number> {
+async function measureTraining(architecture: LanguageModelArchitecture, ids: Int32Array): Promise<number> {
   const model = LanguageModel.initialize(architecture, 1);
   const marks: { step: number; ms: number }[] = [];
   await trainLanguageModel(
@@ -130,40 +200,38 @@ function measureRecording(runner: StreamingRunner, ids: Int32Array, components: 
   const before = tf.memory().numTensors;
   const started = performance.now();
   const state = runner.zeroState();
-  for (let start = 0; start < ids.length; start += 256)
+  for (let start = 0; start < ids.length; start += 256) {
     runner.run(ids.subarray(start, Math.min(ids.length, start + 256)), state, sinks, start);
+  }
   const seconds = (performance.now() - started) / 1000;
   if (tf.memory().numTensors !== before) throw new Error(`recording leaked ${tf.memory().numTensors - before} tensors`);
   return ids.length / seconds;
 }
 
-interface PytorchResult {
-  torch: string;
-  threads: number;
-  train_tokens_per_s: number;
-  record_hidden_tokens_per_s: number;
-  record_internals_tokens_per_s: number;
-}
+type PytorchResult = Record<PeerKey | 'gemm_gflops' | 'peak_rss_mb' | 'threads', number> & { torch: string };
 
-/** PyTorch with one thread (like the wasm backend) and with every core, on the same text. */
-function runPytorch(text: string, recordChars: number): { single: PytorchResult; all: PytorchResult } | undefined {
-  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import torch']).status !== 0) {
-    console.log(`PyTorch peer skipped: ${PYTHON} with torch not found (apt-get install python3-torch)`);
+/** PyTorch with one thread and with every core, on the same texts. */
+function runPytorch(text: string, wordIds: Int32Array, wordVocab: number): { single: PytorchResult; all: PytorchResult } | undefined {
+  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import torch, numpy']).status !== 0) {
+    console.log(`PyTorch peer skipped: ${PYTHON} with torch and numpy not found (apt-get install python3-torch)`);
     return undefined;
   }
-  const job = (threads: number) => ({
-    text: text.slice(0, 400_000),
-    hidden: HIDDEN,
-    batch: BATCH,
-    seq_len: SEQ_LEN,
-    train_steps: TRAIN_STEPS,
-    warmup: WARMUP_STEPS,
-    record_chars: recordChars,
-    threads,
-  });
   const run = (threads: number): PytorchResult => {
-    const r = spawnSync(PYTHON, [path.join(__dirname, '..', 'bench', 'pytorch_peer.py')], {
-      input: JSON.stringify(job(threads)),
+    const job = {
+      char_text: text,
+      word_ids: Array.from(wordIds),
+      word_vocab: wordVocab,
+      hidden: HIDDEN,
+      record_hidden: RECORD_HIDDEN,
+      batch: BATCH,
+      seq_len: SEQ_LEN,
+      train_steps: TRAIN_STEPS,
+      warmup: WARMUP_STEPS,
+      record_chars: RECORD_CHARS,
+      threads,
+    };
+    const r = spawnSync(PYTHON, [path.join(BENCH_DIR, 'pytorch_peer.py')], {
+      input: JSON.stringify(job),
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     });
@@ -172,32 +240,75 @@ function runPytorch(text: string, recordChars: number): { single: PytorchResult;
   };
   const single = run(1);
   const all = run(os.availableParallelism());
-  console.log(`PyTorch ${single.torch}: measured with 1 thread and with ${all.threads}`);
+  console.log(`PyTorch ${single.torch}: measured with 1 thread and with ${all.threads}; the faster run counts`);
   return { single, all };
 }
 
-function peerOf(
-  peer: { single: PytorchResult; all: PytorchResult } | undefined,
-  kind: 'train' | 'hidden' | 'internals',
-): Pick<Row, 'peer' | 'peerLabel'> {
-  if (!peer) return {};
-  const key = ({ train: 'train_tokens_per_s', hidden: 'record_hidden_tokens_per_s', internals: 'record_internals_tokens_per_s' } as const)[
-    kind
-  ];
-  return { peer: peer.single[key], peerLabel: `PyTorch 1 thread (${peer.all.threads} threads: ${fmt(peer.all[key])})` };
+function bestPeer(peer: { single: PytorchResult; all: PytorchResult }, key: PeerKey): { value: number; threads: number } {
+  const a = peer.single[key] ?? 0;
+  const b = peer.all[key] ?? 0;
+  return a >= b ? { value: a, threads: peer.single.threads } : { value: b, threads: peer.all.threads };
 }
 
-function printTable(rows: Row[], peer: unknown): void {
-  console.log('');
-  const header = ['measure', 'ours', peer ? 'PyTorch' : '', peer ? 'ours/PyTorch' : ''];
-  const lines = rows.map((r) => [
-    r.what,
-    `${fmt(r.ours)} ${r.unit}`,
-    r.peer === undefined ? '' : `${fmt(r.peer)} ${r.unit}`,
-    r.peer === undefined ? '' : `${(r.ours / r.peer).toFixed(2)}×  [${r.peerLabel}]`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+/** Workloads more than 10 % slower than the recorded baseline (throughput down, or time up). */
+function compareWithBaseline(rows: Row[]): string[] {
+  const file = path.join(BENCH_DIR, 'baseline.json');
+  if (!fs.existsSync(file)) return [];
+  const baseline = new Map((JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Row[] }).rows.map((r) => [r.what, r]));
+  const flagged: string[] = [];
+  for (const r of rows) {
+    const b = baseline.get(r.what);
+    if (!b || b.unit !== r.unit || r.unit === 'tokens') continue;
+    const slower = r.unit === 'tokens/s' ? r.ours < 0.9 * b.ours : r.ours > 1.1 * b.ours;
+    if (slower) flagged.push(`${r.what}: ${fmt(r.ours)} ${r.unit}, baseline ${fmt(b.ours)}`);
+  }
+  return flagged;
+}
+
+function toMarkdown(report: {
+  date: string;
+  backend: string;
+  cpu: string;
+  gemmGflops?: number;
+  peakRssMb: number;
+  pytorch?: { single: PytorchResult };
+  rows: Row[];
+  regressions: string[];
+}): string {
+  const ceiling = report.gemmGflops;
+  const lines = [
+    `# Benchmark results`,
+    '',
+    `${report.date.slice(0, 10)}, backend ${report.backend}, ${report.cpu}. PyTorch ${report.pytorch?.single.torch ?? 'not measured'}` +
+      (ceiling
+        ? `; single-precision GEMM ceiling (the better of numpy and torch.mm, 1024², best thread count) ${ceiling.toFixed(1)} GFLOP/s.`
+        : '.'),
+    `Peak memory: ours ${report.peakRssMb.toFixed(0)} MB for the whole run` +
+      (report.pytorch ? `, PyTorch ${report.pytorch.single.peak_rss_mb.toFixed(0)} MB (1-thread run).` : '.'),
+    '',
+    '| workload | ours | PyTorch (best of 1/2 threads) | ours / PyTorch | ours GFLOP/s (% of GEMM) | PyTorch GFLOP/s |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const gflops = (perSecond: number | undefined, flops: number | undefined): string => {
+    if (perSecond === undefined || flops === undefined) return '';
+    const g = (perSecond * flops) / 1e9;
+    return `${g.toFixed(2)}${ceiling ? ` (${((100 * g) / ceiling).toFixed(0)} %)` : ''}`;
+  };
+  for (const r of report.rows) {
+    lines.push(
+      `| ${r.what} | ${fmt(r.ours)} ${r.unit} | ${r.peer === undefined ? '' : `${fmt(r.peer)} ${r.unit} (${r.peerThreads} thr.)`} | ${
+        r.peer === undefined ? '' : `${(r.ours / r.peer).toFixed(2)}×`
+      } | ${r.unit === 'tokens/s' ? gflops(r.ours, r.flopsPerToken) : ''} | ${r.unit === 'tokens/s' ? gflops(r.peer, r.flopsPerToken) : ''} |`,
+    );
+  }
+  lines.push(
+    '',
+    report.regressions.length
+      ? `**More than 10 % slower than bench/baseline.json:**`
+      : 'No workload is more than 10 % slower than bench/baseline.json.',
+  );
+  for (const r of report.regressions) lines.push(`- ${r}`);
+  return lines.join('\n') + '\n';
 }
 
 function fmt(x: number): string {
