@@ -5,6 +5,7 @@ import { ACTIVATIONS_HELP, ACTIVATIONS_OPTIONS, activationsCommand } from './com
 import { DEMO_HELP, DEMO_OPTIONS, demoCommand } from './commands/demo';
 import { FOURIER_HELP, FOURIER_OPTIONS, fourierCommand } from './commands/fourier';
 import { GENERATE_HELP, GENERATE_OPTIONS, generateCommand } from './commands/generate';
+import { IMPORT_HELP, IMPORT_OPTIONS, importCommand } from './commands/import';
 import { INFO_HELP, INFO_OPTIONS, infoCommand } from './commands/info';
 import { RELEVANCE_HELP, RELEVANCE_OPTIONS, relevanceCommand } from './commands/relevance';
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   fourier: { options: FOURIER_OPTIONS, help: FOURIER_HELP, run: fourierCommand },
   report: { options: REPORT_OPTIONS, help: REPORT_HELP, run: reportCommand },
   info: { options: INFO_OPTIONS, help: INFO_HELP, run: infoCommand },
+  import: { options: IMPORT_OPTIONS, help: IMPORT_HELP, run: importCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
 };
 
@@ -39,6 +41,7 @@ Commands:
   fourier      spectra of neuron activity over tokens, peaks, band-of-interest ranking
   report       HTML report: relevance, coloured text, heatmap and spectra for a text
   info         describe and validate a model folder
+  import       import a Keras / TensorFlow.js Layers RNN, LSTM or GRU language model
   demo         train (or reuse) a small model, print coloured text, write an HTML report
 
 Common options: --backend auto|tensorflow|wasm|cpu  --json  --verbose  --no-color  --help

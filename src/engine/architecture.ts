@@ -2,6 +2,7 @@ import type { ActivationName } from './cells/activationFunctions';
 import { ACTIVATION_NAMES } from './cells/activationFunctions';
 import { CELL_KINDS, type CellConfig, type CellKind } from './cells/recurrentCell';
 import { NeuronLensError } from './errors';
+import { describeValue } from '../shared/errors';
 import { TOKEN_LEVELS, type TokenLevel } from './tokenizer';
 
 export interface LayerSpec {
@@ -68,9 +69,9 @@ export function validateArchitecture(a: unknown): asserts a is LanguageModelArch
   };
   if (typeof a !== 'object' || a === null) fail('not an object');
   const x = a as Record<string, unknown>;
-  if (x.task !== 'language-model') fail(`unknown task ${JSON.stringify(x.task)}`);
-  if (!CELL_KINDS.includes(x.cell as CellKind)) fail(`unknown cell ${JSON.stringify(x.cell)} (expected rnn, lstm or gru)`);
-  if (!TOKEN_LEVELS.includes(x.level as TokenLevel)) fail(`unknown level ${JSON.stringify(x.level)} (expected char or word)`);
+  if (x.task !== 'language-model') fail(`unknown task ${describeValue(x.task)}`);
+  if (!CELL_KINDS.includes(x.cell as CellKind)) fail(`unknown cell ${describeValue(x.cell)} (expected rnn, lstm or gru)`);
+  if (!TOKEN_LEVELS.includes(x.level as TokenLevel)) fail(`unknown level ${describeValue(x.level)} (expected char or word)`);
   if (!isIntIn(x.vocabSize, 2, LIMITS.maxVocab)) fail(`vocabSize must be an integer in [2, ${LIMITS.maxVocab}]`);
   if (!isIntIn(x.embeddingSize, 0, LIMITS.maxEmbedding)) fail(`embeddingSize must be an integer in [0, ${LIMITS.maxEmbedding}]`);
   if (typeof x.dropout !== 'number' || !(x.dropout >= 0 && x.dropout < 1)) fail('dropout must be in [0, 1)');
@@ -81,7 +82,7 @@ export function validateArchitecture(a: unknown): asserts a is LanguageModelArch
     const layer = l as Record<string, unknown>;
     if (!isIntIn(layer?.units, 1, LIMITS.maxUnits)) fail(`layer ${i}: units must be an integer in [1, ${LIMITS.maxUnits}]`);
     for (const key of ['activation', 'recurrentActivation'] as const) {
-      if (!ACTIVATION_NAMES.includes(layer[key] as ActivationName)) fail(`layer ${i}: unknown ${key} ${JSON.stringify(layer[key])}`);
+      if (!ACTIVATION_NAMES.includes(layer[key] as ActivationName)) fail(`layer ${i}: unknown ${key} ${describeValue(layer[key])}`);
     }
     if (typeof layer.resetAfter !== 'boolean') fail(`layer ${i}: resetAfter must be true or false`);
   });

@@ -16,13 +16,15 @@ import { DocumentSession } from './documentSession';
 import { NeuronLensError, throwIfAborted } from './errors';
 import { loadExperimentFile, updateExperimentFile } from './experiment';
 import { generate } from './generator';
+import { importLayersModelToFolder } from './layersImport';
 import { type LoadedModel, loadModel, saveModel } from './modelFolder';
 import { summarizeModel } from './modelSummary';
 import { checkNeuron, describeNeurons, internTexts, neuronColumn, neuronStats, topNeuronsAt } from './neuronStats';
-import { requireInteger, requireNumber, requireString } from './requestChecks';
+import { requireInteger, requireNumber, requireOneOf, requireString } from './requestChecks';
 import { componentMatrix, documentSpectra, relevanceTable } from './panelAnalyses';
 import { rankNeuronsForSelection } from './selectionRanking';
 import { SerialQueue } from './serialQueue';
+import { TOKEN_LEVELS } from './tokenizer';
 import { trainingRunOptions } from './trainingRequest';
 import { runTraining } from './trainingRun';
 
@@ -81,6 +83,18 @@ export class EngineSession {
       await saveModel(target, { model, tokenizer, training, optimizerWeights });
       active.loaded.dir = target;
       return active.summary();
+    });
+  }
+
+  /** Runs outside the queue: it writes a new folder and leaves the active model alone. */
+  async importLayersModel(params: EngineMethods['importLayersModel']['params']): Result<'importLayersModel'> {
+    const vocab = params.vocab === undefined ? undefined : requireString(params.vocab, 'vocab', { nonEmpty: true });
+    const level = params.level === undefined ? undefined : requireOneOf(params.level, 'level', TOKEN_LEVELS);
+    return importLayersModelToFolder({
+      modelJson: requireString(params.modelJson, 'modelJson', { nonEmpty: true }),
+      vocab,
+      level,
+      out: requireString(params.out, 'out', { nonEmpty: true }),
     });
   }
 

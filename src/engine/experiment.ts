@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../shared/atomicWrite';
 import { NeuronLensError, isNeuronLensError } from './errors';
 import type { SpectrumScale, SpectrumWindow } from './fourier';
 import { parseFeature } from '../shared/featureOfInterest';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
+import { RELEVANCE_STATISTICS, type RelevanceStatistic, isRelevanceStatistic } from '../shared/relevanceStatistics';
+import { describeValue } from '../shared/errors';
 
 /**
  * An experiment: the choices behind an analysis (features of interest, neurons, band of interest,
@@ -54,7 +55,7 @@ export function parseExperiment(json: unknown, source = 'experiment'): Experimen
   const j = json as Record<string, unknown>;
   for (const key of Object.keys(j)) if (!KEYS.has(key)) fail(`unknown field "${key}"`);
   const e: Experiment = { ...DEFAULT_EXPERIMENT, ...(j as Partial<Experiment>) };
-  if (e.version !== 1) fail(`unsupported version ${JSON.stringify(e.version)} (this build reads version 1)`);
+  if (e.version !== 1) fail(`unsupported version ${describeValue(e.version)} (this build reads version 1)`);
   if (e.model !== undefined && typeof e.model !== 'string') fail('"model" must be a path');
   if (!Number.isInteger(e.layer) || e.layer < 0) fail('"layer" must be a non-negative integer');
   if (typeof e.component !== 'string' || e.component === '') fail('"component" must be a component name such as "h"');
@@ -66,7 +67,8 @@ export function parseExperiment(json: unknown, source = 'experiment'): Experimen
       fail((err as Error).message);
     }
   }
-  if (!(e.statistic in RELEVANCE_STATISTICS)) fail(`"statistic" must be one of ${Object.keys(RELEVANCE_STATISTICS).join(', ')}`);
+  if (typeof e.statistic !== 'string' || !isRelevanceStatistic(e.statistic))
+    fail(`"statistic" must be one of ${Object.keys(RELEVANCE_STATISTICS).join(', ')}`);
   if (!Number.isInteger(e.topK) || e.topK < 1) fail('"topK" must be a positive integer');
   if (!Array.isArray(e.neurons) || !e.neurons.every((n) => Number.isInteger(n) && n >= 0)) {
     fail('"neurons" must be a list of neuron indices');
@@ -80,11 +82,18 @@ export function parseExperiment(json: unknown, source = 'experiment'): Experimen
   return e;
 }
 
+/** An experiment is a few lists of choices; a file this large is not one. */
+const MAX_EXPERIMENT_BYTES = 4 * 1024 * 1024;
+
 export function readExperiment(file: string): Experiment {
   let text: string;
   try {
+    if (fs.statSync(file).size > MAX_EXPERIMENT_BYTES) {
+      throw new NeuronLensError(`The experiment file ${file} is larger than ${MAX_EXPERIMENT_BYTES / 1048576} MB`);
+    }
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (isNeuronLensError(e)) throw e;
     throw new NeuronLensError(`Cannot read the experiment file ${file}`, 'not-found');
   }
   let json: unknown;

@@ -1,4 +1,5 @@
 import { NeuronLensError } from './errors';
+import { describeValue } from '../shared/errors';
 import { TOKEN_LEVELS, type Token, type TokenLevel, tokenize } from './tokenizer';
 import { Vocabulary } from './vocabulary';
 
@@ -17,7 +18,7 @@ export class ModelTokenizer {
   static fromJSON(json: unknown): ModelTokenizer {
     const j = json as Partial<TokenizerJSON> | null;
     if (!j || !TOKEN_LEVELS.includes(j.level as TokenLevel)) {
-      throw new NeuronLensError(`Unknown tokenizer level ${JSON.stringify(j?.level)} (expected char or word)`, 'invalid-model');
+      throw new NeuronLensError(`Unknown tokenizer level ${describeValue(j?.level)} (expected char or word)`, 'invalid-model');
     }
     return new ModelTokenizer(j.level as TokenLevel, Vocabulary.fromJSON(j.vocabulary));
   }

@@ -131,7 +131,12 @@ export async function trainLanguageModel(
     if (!o.onCheckpoint) return;
     const optimizerWeights = await optimizer.getWeights();
     const { elapsedMs, tokensPerSecond } = progress(Number.NaN);
-    await o.onCheckpoint({ step, history: [...history], optimizerWeights, reason, elapsedMs, tokensPerSecond });
+    try {
+      await o.onCheckpoint({ step, history: [...history], optimizerWeights, reason, elapsedMs, tokensPerSecond });
+    } finally {
+      // getWeights() makes a fresh `iter` scalar each call; the moments are the optimizer's own variables.
+      for (const w of optimizerWeights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    }
   };
   const validate = async (): Promise<number> => {
     const nats = await evaluateLoss(model, data.validation, { maxTokens: o.maxValidationTokens, seqLen: o.seqLen, signal: o.signal });

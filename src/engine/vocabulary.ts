@@ -1,4 +1,5 @@
 import { NeuronLensError } from './errors';
+import { describeValue } from '../shared/errors';
 
 export const UNK = '<unk>';
 
@@ -22,7 +23,7 @@ export class Vocabulary {
 
   private constructor(readonly tokens: readonly string[]) {
     tokens.forEach((t, i) => {
-      if (this.index.has(t)) throw new NeuronLensError(`Vocabulary has a duplicate entry ${JSON.stringify(t)}`, 'invalid-model');
+      if (this.index.has(t)) throw new NeuronLensError(`Vocabulary has a duplicate entry ${describeValue(t)}`, 'invalid-model');
       this.index.set(t, i);
     });
     if (tokens[0] !== UNK) throw new NeuronLensError(`Vocabulary must start with ${UNK}`, 'invalid-model');

@@ -30,6 +30,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   modelInfo: (p) => session.modelInfo(p),
   loadModel: (p, signal) => session.loadModel(p, signal),
   saveModel: (p) => session.saveModel(p),
+  importLayersModel: (p) => session.importLayersModel(p),
   train: (p, signal, progress) => session.train(p, signal, progress),
   activeModel: () => session.activeModel(),
   analyze: (p, signal) => session.analyze(p, signal),

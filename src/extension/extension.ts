@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
 import { generateText } from './commands/generateText';
 import { registerHighlightCommands } from './commands/highlightCommands';
+import { importModel } from './commands/importModel';
 import { loadModel } from './commands/loadModel';
 import { openExperimentFile } from './commands/openExperimentFile';
 import { saveModelAs } from './commands/saveModelAs';
@@ -27,6 +28,7 @@ import { RecentEditor } from './recentEditor';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { NeuronStatusBarItem } from './statusBarItem';
+import { offerWalkthroughOnce, registerOnboarding } from './onboarding';
 import { reportError } from './userErrors';
 
 /**
@@ -40,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     () => readSettings().backend,
     (line) => log.info(line),
   );
-  const models = new ModelService(engine, log);
+  const models = new ModelService(engine, log, path.join(context.extensionPath, 'media', 'default-model'));
   const selection = new NeuronSelection();
   const painter = new DecorationPainter(readSettings().palette);
   const highlighter = new Highlighter(engine, models, selection, painter, log);
@@ -80,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
       loadModel(s, uri instanceof vscode.Uri ? uri : undefined),
     ),
     vscode.commands.registerCommand('neuronLens.saveModelAs', () => saveModelAs(s)),
+    vscode.commands.registerCommand('neuronLens.importModel', () => importModel(s)),
     vscode.commands.registerCommand('neuronLens.showModelInfo', (uri?: vscode.Uri) =>
       showModelInfo(s, uri instanceof vscode.Uri ? uri : undefined),
     ),
@@ -91,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neuronLens.showTrainingCurves', () => showTrainingCurves(s)),
     vscode.commands.registerCommand('neuronLens.openExperimentFile', () => openExperimentFile(s)),
     ...registerPanelSerializers(s),
+    ...registerOnboarding(context),
     registerSidePanel(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('neuronLens.backend') && engine.running) {
@@ -108,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
   );
+  void offerWalkthroughOnce(context).catch((err: unknown) => log.warn(`first-run notification: ${String(err)}`));
 }
 
 export function deactivate(): void {

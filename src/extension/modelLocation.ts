@@ -33,3 +33,12 @@ export function modelsFolder(setting: string, workspaceRoot: string | undefined,
   if (path.isAbsolute(value)) return path.normalize(value);
   return workspaceRoot ? path.resolve(workspaceRoot, value) : path.join(globalStorage, 'models');
 }
+
+/** Whether two paths name the same folder (after normalising; case-insensitively on Windows and macOS). */
+export function isSameFolder(a: string, b: string, platform: NodeJS.Platform = process.platform): boolean {
+  const norm = (p: string) => {
+    const r = path.resolve(p).replace(/[\\/]+$/, '');
+    return platform === 'win32' || platform === 'darwin' ? r.toLowerCase() : r;
+  };
+  return norm(a) === norm(b);
+}

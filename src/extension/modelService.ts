@@ -2,16 +2,19 @@
  * The active model, as the extension knows it. The model itself lives in the engine worker; this
  * remembers which folder it came from so that it can be loaded again after the worker restarts
  * (a crash, a backend change), and loads `neuronLens.modelPath` on the first command that needs
- * a model.
+ * a model, or, when that setting is empty, the default model bundled with the extension
+ * (`media/default-model`, a character LSTM trained on Moby-Dick by `npm run train:default-model`).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../shared/modelSummary';
 import type { EngineClient } from './engineClient';
-import { resolveSettingPath, settingValueFor } from './modelLocation';
+import { isSameFolder, resolveSettingPath, settingValueFor } from './modelLocation';
 import { readSettings, workspaceRoot } from './settings';
 import { isCancellation, withCancellableProgress } from './cancellableProgress';
 
-export type ActiveModel = ModelSummary & { modelId: number };
+export type ActiveModel = ModelSummary & { modelId: number; bundled?: boolean };
 
 export interface ModelChange {
   model: ActiveModel | undefined;
@@ -32,6 +35,8 @@ export class ModelService implements vscode.Disposable {
   constructor(
     private readonly engine: EngineClient,
     private readonly log: vscode.LogOutputChannel,
+    /** The default model shipped with the extension, loaded when `neuronLens.modelPath` is empty. */
+    private readonly bundledModelDir?: string,
   ) {
     this.subscriptions.push(
       this.changed,
@@ -51,15 +56,16 @@ export class ModelService implements vscode.Disposable {
 
   /**
    * The active model, loading it if needed: again from its folder after a worker restart, else
-   * from `neuronLens.modelPath`. Interactive callers without either get a prompt to train or
-   * load one; background callers get undefined.
+   * from `neuronLens.modelPath`, else the bundled default model. Interactive callers without any
+   * of them get a prompt to train or load one; background callers get undefined.
    */
   async ensureModel(interactive: boolean): Promise<ActiveModel | undefined> {
     if (this.active && this.inWorker) return this.active;
     if (this.loading) return this.loading;
-    const dir = this.active?.dir ?? this.configuredPath();
+    const configured = this.active?.dir ? undefined : this.configuredPath();
+    const dir = this.active?.dir ?? configured ?? this.bundledPath();
     if (dir) {
-      const source = this.active?.dir ? 'the active model' : 'the model of neuronLens.modelPath';
+      const source = this.active?.dir ? 'the active model' : configured ? 'the model of neuronLens.modelPath' : 'the bundled default model';
       this.loading = this.loadQuietly(dir, source, interactive).finally(() => (this.loading = undefined));
       // A failed load has said why; offering to train on top of that would bury the reason.
       return this.loading;
@@ -77,9 +83,21 @@ export class ModelService implements vscode.Disposable {
 
   /** Loads a folder and makes it the active model (errors propagate to the command). */
   async load(dir: string, signal?: AbortSignal): Promise<ActiveModel> {
-    const model = await this.engine.request('loadModel', { dir }, { signal });
+    const loaded = await this.engine.request('loadModel', { dir }, { signal });
+    const model = this.isBundled(loaded.dir ?? dir) ? { ...loaded, bundled: true } : loaded;
     this.adopt(model);
     return model;
+  }
+
+  /** Whether a folder is the default model shipped with the extension. */
+  isBundled(dir: string | undefined): boolean {
+    return dir !== undefined && this.bundledModelDir !== undefined && isSameFolder(dir, this.bundledModelDir);
+  }
+
+  /** The bundled default model's folder, if the extension ships one. */
+  bundledPath(): string | undefined {
+    const dir = this.bundledModelDir;
+    return dir && fs.existsSync(path.join(dir, 'model.json')) ? dir : undefined;
   }
 
   /** Makes a model the worker already holds (just trained) the active one. */
@@ -95,7 +113,7 @@ export class ModelService implements vscode.Disposable {
   /** The active model now lives (also) in another folder, with the same weights: analyses stay valid. */
   rename(dir: string): void {
     if (!this.active) return;
-    this.active = { ...this.active, dir };
+    this.active = { ...this.active, dir, bundled: this.isBundled(dir) };
     this.changed.fire({ model: this.active, generation: this.generationCounter });
   }
 

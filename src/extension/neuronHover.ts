@@ -4,6 +4,7 @@
  * (an allow-list instead of a fully trusted string, since token text comes from the document).
  */
 import * as vscode from 'vscode';
+import { markdownLiteral } from '../shared/markdownText';
 import type { TokenNeuronsResult } from '../shared/protocol';
 import type { EngineClient } from './engineClient';
 import type { Highlighter } from './highlighter';
@@ -39,7 +40,7 @@ export class NeuronHoverProvider implements vscode.HoverProvider {
     const md = new vscode.MarkdownString();
     md.isTrusted = { enabledCommands: [SELECT_NEURON_COMMAND] };
     md.appendMarkdown('**Neuron Lens** · token ');
-    md.appendText(visibleToken(info.text));
+    md.appendMarkdown(markdownLiteral(visibleToken(info.text)));
     md.appendMarkdown(` · #${info.index}\n\n`);
     md.appendText(`${neuronLabel(selection.neuron)} of ${componentTitle({ ...selection, label: selection.componentLabel }, layers)}: `);
     md.appendMarkdown(`**${formatSigned(info.value, 3)}**`);

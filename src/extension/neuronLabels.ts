@@ -73,8 +73,16 @@ export function neuronShortName(layer: number, component: string, neuron: number
 }
 
 /** A model's name for people: its folder's name, or its description when it has no folder. */
-export function modelName(model: Pick<ModelSummary, 'dir' | 'description'>): string {
+export function modelName(model: Pick<ModelSummary, 'dir' | 'description'> & { bundled?: boolean }): string {
+  if (model.bundled) return 'Default model (bundled)';
   if (!model.dir) return model.description;
   const parts = model.dir.split(/[\\/]+/).filter((p) => p.length > 0);
   return parts[parts.length - 1] ?? model.description;
+}
+
+/** The neuron a quick-pick filter names (`42`, `Neuron 42`), if it is one of `units`. */
+export function typedNeuron(value: string, units: number): number | undefined {
+  const m = /^\s*(?:neuron\s*)?(\d+)\s*$/i.exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isInteger(n) && n < units ? n : undefined;
 }

@@ -14,6 +14,7 @@ import {
   neuronLabel,
   rankingDescription,
   visibleToken,
+  typedNeuron,
 } from './neuronLabels';
 import type { NeuronRef } from './neuronSelection';
 
@@ -95,7 +96,12 @@ export function pickNeuron(options: NeuronPickOptions): Promise<number | undefin
         options.onError(e);
       },
     );
-    pick.onDidAccept(() => finish(pick.selectedItems[0]?.neuron ?? pick.activeItems[0]?.neuron));
+    pick.onDidAccept(() => {
+      // Enter right when the statistics replace the items can find no active item yet: the typed
+      // number still says which neuron. With nothing to go by, the pick stays open.
+      const neuron = pick.selectedItems[0]?.neuron ?? pick.activeItems[0]?.neuron ?? typedNeuron(pick.value, options.units);
+      if (neuron !== undefined) finish(neuron);
+    });
     pick.onDidHide(() => finish(undefined));
     pick.show();
   });

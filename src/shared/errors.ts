@@ -28,3 +28,10 @@ export class CancelledError extends NeuronLensError {
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw new CancelledError(what);
 }
+
+/** A value from an untrusted file or message, for an error message: short, and safe however deep or large it is. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? `a list of ${v.length}` : typeof v === 'object' ? 'an object' : typeof v;
+}

@@ -128,6 +128,15 @@ export interface EngineMethods {
   loadModel: { params: { dir: string }; result: ModelSummary & { modelId: number }; progress: never };
   /** Writes the active model to a folder (atomically). */
   saveModel: { params: { dir: string }; result: ModelSummary & { modelId: number }; progress: never };
+  /**
+   * Imports a TensorFlow.js Layers model (model.json + shards, optional vocabulary file) into a new
+   * model folder `out`; the host then loads it like any model folder.
+   */
+  importLayersModel: {
+    params: { modelJson: string; vocab?: string; level?: 'char' | 'word'; out: string };
+    result: { dir: string; description: string; notes: string[]; mapping: string[] };
+    progress: never;
+  };
   /** Trains a model, saves it to `out` and makes it the active model. */
   train: { params: TrainParams; result: ModelSummary & { modelId: number }; progress: TrainProgressData };
   /** The active model, if any. */

@@ -2,10 +2,17 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { MAX_CHARS_PER_TOKEN, documentName, prepareText } from '../../src/extension/documentText';
-import { modelFolderName, modelsFolder, resolveSettingPath, settingValueFor } from '../../src/extension/modelLocation';
+import { isSameFolder, modelFolderName, modelsFolder, resolveSettingPath, settingValueFor } from '../../src/extension/modelLocation';
 
 describe('model locations', () => {
   const root = path.resolve('/work/ws');
+
+  test('the same folder, however it is written', () => {
+    assert.ok(isSameFolder(path.join(root, 'media/default-model'), path.join(root, 'media', 'x', '..', 'default-model') + path.sep));
+    assert.ok(!isSameFolder(path.join(root, 'media/default-model'), path.join(root, 'media/default-model-2')));
+    assert.ok(isSameFolder('/Ext/Media', '/ext/media', 'darwin'));
+    assert.ok(!isSameFolder('/Ext/Media', '/ext/media', 'linux'));
+  });
 
   test('folder names say what the model is and sort by time', () => {
     assert.equal(modelFolderName('lstm', 'char', new Date(2025, 0, 2, 3, 4, 5)), 'lstm-char-20250102-030405');

@@ -5,6 +5,7 @@ import {
   componentTitle,
   formatSigned,
   modelName,
+  typedNeuron,
   neuronDescription,
   neuronLabel,
   neuronShortName,
@@ -85,6 +86,18 @@ describe('neuron descriptions', () => {
     assert.equal(modelName({ dir: '/w/.neuron-lens/models/lstm-char-20250101-120000', description: 'LSTM' }), 'lstm-char-20250101-120000');
     assert.equal(modelName({ dir: 'C:\\models\\moby\\', description: 'LSTM' }), 'moby');
     assert.equal(modelName({ description: 'char LSTM 1×128' }), 'char LSTM 1×128');
+    assert.equal(modelName({ dir: '/ext/media/default-model', description: 'LSTM', bundled: true }), 'Default model (bundled)');
+  });
+});
+
+describe('typed neuron', () => {
+  test('a number or "Neuron N" within range', () => {
+    assert.equal(typedNeuron('Neuron 14', 128), 14);
+    assert.equal(typedNeuron(' 7 ', 128), 7);
+    assert.equal(typedNeuron('neuron127', 128), 127);
+    assert.equal(typedNeuron('Neuron 128', 128), undefined);
+    assert.equal(typedNeuron('', 128), undefined);
+    assert.equal(typedNeuron('space', 128), undefined);
   });
 });
 

@@ -16,7 +16,8 @@ const TOP_TOKENS = 3;
  * it described by its statistics on this document, then colours the document.
  */
 export async function highlightActiveFile(s: Services): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
+  // The active editor, or the one beside a focused panel or walkthrough page.
+  const editor = s.recentEditor.editor;
   if (!editor) {
     void vscode.window.showInformationMessage('Neuron Lens: open a text file first, then highlight it.');
     return;
