@@ -251,9 +251,9 @@ function bestPeer(peer: { single: PytorchResult; all: PytorchResult }, key: Peer
 }
 
 /** Workloads more than 10 % slower than the recorded baseline (throughput down, or time up). */
-function compareWithBaseline(rows: Row[]): string[] {
+function compareWithBaseline(rows: Row[]): string[] | undefined {
   const file = path.join(BENCH_DIR, 'baseline.json');
-  if (!fs.existsSync(file)) return [];
+  if (!fs.existsSync(file)) return undefined;
   const baseline = new Map((JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Row[] }).rows.map((r) => [r.what, r]));
   const flagged: string[] = [];
   for (const r of rows) {
@@ -273,7 +273,7 @@ function toMarkdown(report: {
   peakRssMb: number;
   pytorch?: { single: PytorchResult };
   rows: Row[];
-  regressions: string[];
+  regressions: string[] | undefined;
 }): string {
   const ceiling = report.gemmGflops;
   const lines = [
@@ -303,11 +303,13 @@ function toMarkdown(report: {
   }
   lines.push(
     '',
-    report.regressions.length
-      ? `**More than 10 % slower than bench/baseline.json:**`
-      : 'No workload is more than 10 % slower than bench/baseline.json.',
+    report.regressions === undefined
+      ? 'No bench/baseline.json to compare with yet (`npm run bench -- --save-baseline` records one).'
+      : report.regressions.length
+        ? '**More than 10 % slower than bench/baseline.json:**'
+        : 'No workload is more than 10 % slower than bench/baseline.json.',
   );
-  for (const r of report.regressions) lines.push(`- ${r}`);
+  for (const r of report.regressions ?? []) lines.push(`- ${r}`);
   return lines.join('\n') + '\n';
 }
 
