@@ -55,6 +55,7 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingRunRes
     const previous = await loadModel(o.out!);
     if (!previous.training || !previous.optimizerWeights) {
       previous.model.dispose();
+      for (const w of previous.optimizerWeights ?? []) w.tensor.dispose();
       throw new NeuronLensError(`${o.out} holds a model but no training checkpoint to resume from`);
     }
     model = previous.model;

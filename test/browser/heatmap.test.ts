@@ -207,8 +207,8 @@ async function tooltip(w: WebviewPage): Promise<string> {
   });
 }
 
-async function hoverCell(w: WebviewPage, column: number, row: number): Promise<string> {
-  const { x, y } = cellCentre(await geometry(w), column, row);
+async function hoverCell(w: WebviewPage, column: number, row: number, tokens = TOKENS.length, units = UNITS): Promise<string> {
+  const { x, y } = cellCentre(await geometry(w, tokens, units), column, row);
   await w.page.mouse.move(x, y);
   return tooltip(w);
 }
@@ -286,6 +286,33 @@ describe('heatmap panel', () => {
     assert.match(await hoverCell(w, newline, 0), /^⏎\n/);
     const tab = TOKENS.indexOf('\t');
     assert.match(await hoverCell(w, tab, 0), /^→\n/);
+    await w.close();
+  });
+
+  it('shows token text with markup literally: title, hover and features, no element injected', async () => {
+    const w = await open();
+    const tokens = ['<script>window.__pwned = 1</script>', '</span>', '&amp;', '"q"', '<img src=x onerror="window.__pwned = 2">'];
+    const units = 2;
+    const values = Float32Array.from({ length: tokens.length * units }, (_, i) => (i % 2 ? 0.5 : -0.5));
+    const before = await renders(w);
+    await w.send({
+      type: 'heatmap',
+      data: { title: '<b>bold?</b>', layer: 0, component: 'h', range: 'signed', robustScale: 1, tokens, firstToken: 0, units, values },
+    });
+    await rendered(w, before);
+    for (let column = 0; column < tokens.length; column++) {
+      // Tokens with spaces are shown between ⟨ ⟩ so their spaces can be seen.
+      const shown = (await hoverCell(w, column, 0, tokens.length, units)).split('\n')[0]!;
+      assert.ok([tokens[column], `⟨${tokens[column]}⟩`].includes(shown), shown);
+    }
+    const page = await w.page.evaluate(() => ({
+      title: (document.body.textContent ?? '').includes('<b>bold?</b>'),
+      bold: document.querySelectorAll('b').length,
+      images: document.querySelectorAll('img').length,
+      scripts: document.querySelectorAll('script').length,
+      pwned: (globalThis as unknown as { __pwned?: number }).__pwned,
+    }));
+    assert.deepEqual(page, { title: true, bold: 0, images: 0, scripts: 2, pwned: undefined });
     await w.close();
   });
 
