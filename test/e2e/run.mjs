@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findFiles, waitFor as poll } from './polling.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -161,21 +162,6 @@ async function shot(vsc, name) {
   return file;
 }
 
-function findFiles(dir, re, out = []) {
-  let entries = [];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) findFiles(p, re, out);
-    else if (re.test(e.name)) out.push(p);
-  }
-  return out;
-}
-
 /** The "Neuron Lens" output channel, read from the log file the extension host writes it to. */
 function outputChannelText(vsc) {
   return findFiles(path.join(vsc.tmpDir, 'user-data', 'logs'), /^(\d+-)?Neuron Lens\.log$/)
@@ -193,23 +179,9 @@ function errorLines(vsc) {
     .filter((l) => /\[error\]/.test(l));
 }
 
-async function waitFor(what, fn, { timeout = 30_000, interval = 250 } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      if (e instanceof Fatal) throw e;
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      const why = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
+/** Polls until `fn` gives something truthy; a Fatal error (the extension reported one) stops at once. */
+function waitFor(what, fn, options = {}) {
+  return poll(what, fn, { rethrow: (e) => e instanceof Fatal, ...options });
 }
 
 const rgba = (css) => {
