@@ -21,6 +21,7 @@ export function trainingRunOptions(p: TrainParams): TrainingRunOptions & { out: 
     learningRate: p.learningRate === undefined ? undefined : requireNumber(p.learningRate, 'learningRate', Number.MIN_VALUE),
     seed: p.seed === undefined ? undefined : requireInteger(p.seed, 'seed', Number.MIN_SAFE_INTEGER),
     out: path.resolve(requireString(p.out, 'out', { nonEmpty: true })),
+    resume: p.resume === true,
   };
 }
 

@@ -11,7 +11,7 @@ import { showHeatmap } from './commands/showHeatmap';
 import { showModelInfo } from './commands/showModelInfo';
 import { showSpectra } from './commands/showSpectra';
 import { showTrainingCurves } from './commands/showTrainingCurves';
-import { trainModel } from './commands/trainModel';
+import { resumeTraining, trainModel } from './commands/trainModel';
 import { DecorationPainter } from './decorationPainter';
 import { EngineClient } from './engineClient';
 import { ExperimentFile } from './experimentFile';
@@ -78,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
     highlighter.onDidChangeBusy((busy) => statusBar.setBusy(busy)),
     vscode.languages.registerHoverProvider('*', new NeuronHoverProvider(highlighter, engine, models)),
     vscode.commands.registerCommand('neuronLens.trainModel', () => trainModel(s)),
+    vscode.commands.registerCommand('neuronLens.resumeTraining', () => resumeTraining(s)),
     vscode.commands.registerCommand('neuronLens.loadModel', (uri?: vscode.Uri) =>
       loadModel(s, uri instanceof vscode.Uri ? uri : undefined),
     ),

@@ -37,6 +37,11 @@ export interface TrainParams {
   seed?: number;
   /** Folder the checkpoints and the final model are written to (created if missing). */
   out: string;
+  /**
+   * Continue the training checkpoint in `out` (its tokenizer, weights and optimizer state) up to
+   * `steps` in all, on `corpus`, instead of starting afresh.
+   */
+  resume?: boolean;
 }
 
 /** Streamed while training: one per step (the host throttles what it shows). */

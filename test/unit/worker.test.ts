@@ -438,6 +438,31 @@ describe('engine session', () => {
     assert.equal((await s.activeModel())?.modelId, model.modelId);
     const r = await s.analyze(analyzeParams('the cat'));
     assert.equal(r.computed, 7);
+
+    // The interrupted run resumes from its checkpoint to the step it aimed for.
+    const resumedProgress: number[] = [];
+    const resumed = await s.train(
+      {
+        corpus: { kind: 'files', name: 'two files', paths: files },
+        cell: 'gru',
+        level: 'char',
+        hiddenSize: 6,
+        numLayers: 1,
+        steps: 6,
+        seqLen: 8,
+        batch: 2,
+        seed: 3,
+        out,
+        resume: true,
+      },
+      undefined,
+      (p) => resumedProgress.push(p.data!.step),
+    );
+    assert.deepEqual(resumedProgress, [4, 5, 6]);
+    assert.equal(resumed.training?.steps, 6);
+    assert.equal(resumed.training?.completed, true);
+    assert.equal(resumed.dir, out);
+    await assert.rejects(s.train({ ...other, out: tempDir(), resume: true }), /Nothing to resume: .* has no model\.json/);
     await s.dispose();
   });
 

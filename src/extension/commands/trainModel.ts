@@ -31,22 +31,22 @@ interface Choice<T> extends vscode.QuickPickItem {
   value: T;
 }
 
-async function choose<T>(step: number, what: string, items: Choice<T>[]): Promise<T | undefined> {
+async function choose<T>(step: number, what: string, items: Choice<T>[], title?: string): Promise<T | undefined> {
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Neuron Lens: Train Model (${step}/${STEPS}): ${what}`,
+    title: title ?? `Neuron Lens: Train Model (${step}/${STEPS}): ${what}`,
     ignoreFocusOut: true,
   });
   return picked?.value;
 }
 
-async function chooseCorpus(): Promise<CorpusSource | undefined> {
+async function chooseCorpus(title?: string): Promise<CorpusSource | undefined> {
   const editor = vscode.window.activeTextEditor;
   const items: Choice<'default' | 'active' | 'files'>[] = [
     { label: '$(book) Default corpus', description: 'Moby-Dick by Herman Melville (about 1.2 million characters)', value: 'default' },
   ];
   if (editor) items.push({ label: '$(file) Active file', description: documentName(editor.document), value: 'active' });
   if (workspaceRoot()) items.push({ label: '$(files) Workspace files…', description: 'files matching a glob pattern', value: 'files' });
-  const kind = await choose(1, 'training text', items);
+  const kind = await choose(1, 'training text', items, title && `Neuron Lens: ${title}`);
   if (kind === 'default') return { kind: 'default' };
   if (kind === 'active' && editor) {
     const text = editor.document.getText();
@@ -138,23 +138,71 @@ export async function trainModel(s: Services): Promise<void> {
   };
   const corpusName = corpus.kind === 'default' ? 'Moby-Dick' : corpus.name;
   s.log.info(`training ${cell} (${level}, ${size.hidden}×${size.layers}, ${steps} steps) on ${corpusName} into ${out}`);
+  await runTrainingRequest(s, params, `${cell.toUpperCase()} ${size.hidden}×${size.layers} on ${corpusName}`, root);
+}
+
+/**
+ * Resume Training: continues the active model's interrupted run (a cancel, or VS Code closing)
+ * from its last checkpoint up to the steps it aimed for, on the same corpus.
+ */
+export async function resumeTraining(s: Services): Promise<void> {
+  const model = s.models.model;
+  const t = model?.training;
+  if (!model || !model.dir || !t) {
+    void vscode.window.showInformationMessage('Neuron Lens: the active model has no training run to resume. Train a model first.');
+    return;
+  }
+  if (t.completed || !model.resumable) {
+    void vscode.window.showInformationMessage(
+      `Neuron Lens: ${modelName(model)} ${t.completed ? `finished its training (${t.steps}/${t.targetSteps} steps)` : 'has no optimizer state to resume from'}.`,
+    );
+    return;
+  }
+  // The checkpoint names its corpus; texts other than the default one must be chosen again.
+  const corpus: CorpusSource | undefined =
+    t.corpus === 'moby-dick'
+      ? { kind: 'default' }
+      : await chooseCorpus(`Resume training (step ${t.steps}/${t.targetSteps}): choose the text it was trained on, "${t.corpus}"`);
+  if (!corpus) return;
+  const params: TrainParams = {
+    corpus,
+    cell: model.cell as TrainParams['cell'],
+    level: model.level as TrainParams['level'],
+    hiddenSize: model.layers[0]!,
+    numLayers: model.layers.length,
+    steps: t.targetSteps,
+    seqLen: t.seqLen,
+    batch: t.batch,
+    learningRate: t.learningRate,
+    seed: t.seed,
+    out: model.dir,
+    resume: true,
+  };
+  s.log.info(`resuming ${model.dir} from step ${t.steps} to ${t.targetSteps}`);
+  await runTrainingRequest(s, params, `${modelName(model)}: resumed at step ${t.steps}`, workspaceRoot());
+}
+
+/** Runs one train request with live progress, the training panel, cancellation and the result loaded. */
+async function runTrainingRequest(s: Services, params: TrainParams, title: string, root: string | undefined): Promise<void> {
+  const { level, steps, out } = params;
+  const learningRate = params.learningRate ?? LEARNING_RATE;
 
   const throttle = new Throttle(250);
   let last: TrainProgressData | undefined;
   s.statusBar.setActivity('training');
   // The panel gets every step (its curves are the record of the run); the notification is throttled.
   s.trainingRuns.start({
-    title: `${cell.toUpperCase()} ${size.hidden}×${size.layers} on ${corpusName}`,
+    title,
     unit: level === 'char' ? 'bits/char' : 'bits/token',
     totalSteps: steps,
-    learningRate: LEARNING_RATE,
+    learningRate,
   });
   void vscode.commands.executeCommand('setContext', 'neuronLens.hasTrainingRun', true);
   if (readSettings().openTrainingPanel) openTrainingPanel(s);
   try {
     let model: ActiveModel | undefined;
     try {
-      model = await withCancellableProgress(`Neuron Lens: training ${cell.toUpperCase()} on ${corpusName}`, async (signal, progress) => {
+      model = await withCancellableProgress(`Neuron Lens: training ${title}`, async (signal, progress) => {
         // Measured over the training itself: what follows (loading, writing settings) is not training.
         const monitor = new EventLoopMonitor();
         try {
