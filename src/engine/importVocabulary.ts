@@ -93,8 +93,8 @@ export function parseVocabularyFile(file: string): ParsedVocabulary {
   return { byId: new Map(lines.map((t, i) => [i, t])), notes: [], kind: 'list' };
 }
 
-/** A placeholder for an id the vocabulary file does not name. */
-export function placeholderToken(id: number): string {
+/** The token text for an id the vocabulary file does not name: `<unused-i>`, read as unknown. */
+export function unnamedToken(id: number): string {
   return `<unused-${id}>`;
 }
 
@@ -113,10 +113,10 @@ export function fitVocabulary(parsed: ParsedVocabulary | undefined, vocabSize: n
     const t = parsed?.byId.get(id);
     if (t === undefined) {
       missing++;
-      tokens.push(placeholderToken(id));
+      tokens.push(unnamedToken(id));
     } else if (seen.has(t)) {
       duplicates++;
-      tokens.push(placeholderToken(id));
+      tokens.push(unnamedToken(id));
     } else {
       tokens.push(t);
     }

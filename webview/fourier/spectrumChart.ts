@@ -1,6 +1,6 @@
 import { Chart, LineController, LineElement, LinearScale, LogarithmicScale, type Plugin, PointElement, Tooltip } from 'chart.js';
 import type { SpectraData } from '../../src/shared/panelMessages';
-import { applyChartTheme, restyleChart } from '../shared/chartTheme';
+import { applyChartTheme, LINE_CHART_BASE, restyleChart } from '../shared/chartTheme';
 import { formatFrequency, formatPeriod, formatValue } from '../shared/numberFormat';
 import { type ThemeColours, withAlpha } from '../shared/themeColours';
 
@@ -48,12 +48,7 @@ export class SpectrumChart {
         ],
       },
       options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        ...LINE_CHART_BASE,
         layout: { padding: { top: 30, right: 12 } },
         scales: {
           x: {

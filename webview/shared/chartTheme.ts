@@ -23,3 +23,16 @@ export function restyleChart(instance: Chart, theme: ThemeColours): void {
   const legend = instance.options.plugins?.legend;
   if (legend?.labels) legend.labels.color = theme.foreground;
 }
+
+/**
+ * Options every line chart of the panels shares: drawn once per update without animation, data
+ * given as {x, y} points (no parsing), filling its box, tooltips for the nearest x.
+ */
+export const LINE_CHART_BASE = {
+  animation: false,
+  parsing: false,
+  normalized: true,
+  responsive: true,
+  maintainAspectRatio: false,
+  interaction: { mode: 'nearest', axis: 'x', intersect: false },
+} as const;

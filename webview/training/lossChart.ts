@@ -1,6 +1,6 @@
 import { Chart, Decimation, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import type { TrainingPoint, TrainingRunData } from '../../src/shared/panelMessages';
-import { applyChartTheme, restyleChart } from '../shared/chartTheme';
+import { applyChartTheme, LINE_CHART_BASE, restyleChart } from '../shared/chartTheme';
 import { formatCount } from '../shared/numberFormat';
 import { type ThemeColours, withAlpha } from '../shared/themeColours';
 
@@ -46,12 +46,7 @@ export class LossChart {
         ],
       },
       options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        ...LINE_CHART_BASE,
         scales: {
           x: { type: 'linear', min: 0, title: { display: true, text: 'step' }, ticks: { callback: (v) => formatCount(Number(v)) } },
           y: { type: 'linear', title: { display: true, text: 'bits/token' } },

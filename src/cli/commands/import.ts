@@ -18,7 +18,7 @@ export const IMPORT_HELP = `neuron-lens import --layers-model PATH/model.json [-
   activations, generate, relevance, fourier and report read.
   --vocab   a Keras Tokenizer JSON (tokenizer.to_json(): word_index id i → token i; Keras' padding
             id 0 becomes <unk>), a {token: id} JSON, a JSON list or a file with one token per
-            line (line i → id i, line 0 reserved). Without it, tokens are placeholders.
+            line (line i → id i, line 0 reserved). Without it, tokens are named <unused-i>.
   --level   char or word tokens (default: the Tokenizer's char_level, else guessed from the vocabulary)`;
 
 export async function importCommand(v: Values, ctx: CommandContext): Promise<number> {

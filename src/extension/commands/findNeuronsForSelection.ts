@@ -10,7 +10,8 @@ import type { Services } from '../services';
 import { reportError } from '../userErrors';
 
 export async function findNeuronsForSelection(s: Services): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
+  // The active editor, or the one beside a focused panel (as Highlight does).
+  const editor = s.recentEditor.editor;
   if (!editor || editor.selection.isEmpty) {
     void vscode.window.showInformationMessage('Neuron Lens: select some text first (for example a space, a full stop or a word).');
     return;

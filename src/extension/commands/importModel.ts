@@ -32,7 +32,7 @@ export async function importModel(s: Services): Promise<void> {
         label: 'Choose a vocabulary file…',
         detail: 'Keras Tokenizer JSON (tokenizer.to_json()), a {token: id} JSON, or one token per line',
       },
-      { label: 'No vocabulary', detail: 'Tokens get placeholder names and texts read as unknown tokens' },
+      { label: 'No vocabulary', detail: 'Tokens are named <unused-i>; text reads as unknown tokens' },
     ],
     { title: 'Neuron Lens: the tokens the model was trained on', ignoreFocusOut: true },
   );
