@@ -1,5 +1,6 @@
 import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../engine/backend';
 import { NeuronLensError, isNeuronLensError } from '../engine/errors';
+import { enableRegexBacktrackingGuard } from '../engine/regexBacktrackingGuard';
 import { type OptionSpec, type Values, oneOf, parse } from './args';
 import { ACTIVATIONS_HELP, ACTIVATIONS_OPTIONS, activationsCommand } from './commands/activations';
 import { DEMO_HELP, DEMO_OPTIONS, demoCommand } from './commands/demo';
@@ -51,6 +52,7 @@ export async function main(argv: string[], io?: Output): Promise<number> {
   const [name, ...rest] = argv;
   const noColor = rest.includes('--no-color');
   const output = io ?? processOutput(noColor);
+  enableRegexBacktrackingGuard();
   try {
     if (!name || name === '--help' || name === '-h' || name === 'help') {
       output.out(USAGE);

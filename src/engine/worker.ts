@@ -11,6 +11,7 @@ import {
 import { type BackendChoice, initBackend } from './backend';
 import { EngineSession } from './engineSession';
 import { NeuronLensError, isNeuronLensError } from './errors';
+import { enableRegexBacktrackingGuard } from './regexBacktrackingGuard';
 
 /**
  * The engine worker: runs tfjs off the extension host's thread. Requests are taken as they come
@@ -23,6 +24,7 @@ type Handler<M extends MethodName> = (
   progress: (p: Progress<M>) => void,
 ) => Promise<EngineMethods[M]['result']>;
 
+enableRegexBacktrackingGuard();
 const session = new EngineSession();
 
 const handlers: { [M in MethodName]: Handler<M> } = {

@@ -419,6 +419,37 @@ describe('Side panel', () => {
     }
   });
 
+  it('shows markup in model, corpus, document and feature names literally, injecting nothing', async () => {
+    const page = await openWebview('sidePanel', { viewport: { width: 340, height: 1000 } });
+    try {
+      const markup = {
+        name: '<img src=x onerror="window.__pwned = 1">',
+        corpus: '<script>window.__pwned = 2</script>',
+        document: '</span><b>doc</b>',
+        feature: '<i>x</i>',
+      };
+      await send(page, {
+        type: 'model',
+        model: { ...MODEL, name: markup.name, training: { ...MODEL.training!, corpus: markup.corpus } },
+      });
+      await send(page, { type: 'features', features: [markup.feature, '</span>'], file: '<u>experiment</u>.json', exists: true });
+      await send(page, { type: 'neurons', data: { ...neurons(), document: markup.document } });
+      await page.page.waitForSelector('main:not([hidden]) #neuron-row-1');
+      assert.equal(await text(page, '.model-name'), markup.name);
+      assert.deepEqual(await page.page.$$eval('.feature-chips .chip', (els) => els.map((e) => e.textContent)), [markup.feature, '</span>']);
+      const body = (await page.page.textContent('body')) ?? '';
+      for (const shown of [markup.corpus, markup.document, '<u>experiment</u>.json']) assert.ok(body.includes(shown), shown);
+      const injected = await page.page.evaluate(() => ({
+        elements: document.querySelectorAll('img, b, i, u').length,
+        scripts: document.querySelectorAll('script').length,
+        pwned: (globalThis as unknown as { __pwned?: number }).__pwned,
+      }));
+      assert.deepEqual(injected, { elements: 0, scripts: 2, pwned: undefined }, 'only the harness’s own two scripts');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('runs under the extension’s Content Security Policy without violations', async () => {
     const csp = await openUnderCsp('sidePanel', 'Neuron Lens', { width: 340, height: 1000 });
     try {

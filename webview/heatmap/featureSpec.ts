@@ -1,6 +1,8 @@
+import { parseFeature } from '../../src/shared/featureOfInterest';
+
 /**
- * Checks a feature of interest as the user types it, with the engine's rules
- * (src/engine/featureOfInterest.ts): exact token text, or /regex/flags matched against whole
+ * Checks a feature of interest as the user types it, with the engine's own rules
+ * (src/shared/featureOfInterest.ts): exact token text, or /regex/flags matched against whole
  * tokens. The engine checks again; this only lets the panel say what is wrong at once.
  */
 const REGEX_SPEC = /^\/(.+)\/([imsu]*)$/s;
@@ -12,13 +14,10 @@ export function featureSpecError(spec: string, existing: readonly string[]): str
   if (spec.length > MAX_FEATURE_LENGTH) return `A feature is at most ${MAX_FEATURE_LENGTH} characters.`;
   if (existing.includes(spec)) return 'That feature is already listed.';
   if (existing.length >= MAX_FEATURES) return `At most ${MAX_FEATURES} features.`;
-  const m = REGEX_SPEC.exec(spec);
-  if (m) {
-    try {
-      new RegExp(`^(?:${m[1]})$`, m[2]);
-    } catch (e) {
-      return `Not a valid regular expression: ${(e as Error).message}`;
-    }
+  try {
+    parseFeature(spec);
+  } catch (e) {
+    return (e as Error).message;
   }
   return undefined;
 }
