@@ -175,6 +175,11 @@ async function choose(w: WebviewPage, selector: string, option: string): Promise
   await w.page.click(`${selector} li[role="option"]:has-text("${option}")`);
 }
 
+/** The little of the page's DOM the tests read (this file is compiled without the DOM library). */
+interface Page {
+  document: { querySelectorAll(selector: string): { length: number } };
+}
+
 const text = async (w: WebviewPage, selector: string): Promise<string> => (await w.page.textContent(selector))!.trim();
 
 describe('Side panel', () => {
@@ -440,8 +445,8 @@ describe('Side panel', () => {
       const body = (await page.page.textContent('body')) ?? '';
       for (const shown of [markup.corpus, markup.document, '<u>experiment</u>.json']) assert.ok(body.includes(shown), shown);
       const injected = await page.page.evaluate(() => ({
-        elements: document.querySelectorAll('img, b, i, u').length,
-        scripts: document.querySelectorAll('script').length,
+        elements: (globalThis as unknown as Page).document.querySelectorAll('img, b, i, u').length,
+        scripts: (globalThis as unknown as Page).document.querySelectorAll('script').length,
         pwned: (globalThis as unknown as { __pwned?: number }).__pwned,
       }));
       assert.deepEqual(injected, { elements: 0, scripts: 2, pwned: undefined }, 'only the harness’s own two scripts');

@@ -1,4 +1,5 @@
 import type { FromWebview } from '../../src/shared/panelMessages';
+import { csvText } from './csv';
 
 /**
  * Export requests a panel posts: the page cannot write files, so it hands the extension a file
@@ -30,25 +31,6 @@ export function pngExport(canvas: HTMLCanvasElement, name: string, background: s
   return { type: 'export', format: 'png', name, content: copy.toDataURL('image/png') };
 }
 
-/**
- * Spreadsheets run a cell that starts with = + - @ (after any tabs or CRs) as a formula, and
- * token text is whatever the user's file contained (`=HYPERLINK(…)` in a CSV the user opens is the
- * classic CSV injection). Such text gets a leading apostrophe, the spreadsheet convention for
- * "this is text"; numbers ("-0.25", written exactly as text) and a lone character cannot form a
- * formula and are kept as they are.
- */
-function neutraliseFormula(s: string): string {
-  return s.length > 1 && /^[\t\r]*[=+\-@]/.test(s) && !Number.isFinite(Number(s)) ? `'${s}` : s;
-}
-
-export function csvField(v: string | number | undefined): string {
-  if (v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : neutraliseFormula(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function csvExport(header: string[], rows: Iterable<(string | number | undefined)[]>, name: string): FromWebview {
-  const lines = [header.map(csvField).join(',')];
-  for (const row of rows) lines.push(row.map(csvField).join(','));
-  return { type: 'export', format: 'csv', name, content: `${lines.join('\n')}\n` };
+  return { type: 'export', format: 'csv', name, content: csvText(header, rows) };
 }
