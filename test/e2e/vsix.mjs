@@ -86,6 +86,10 @@ for (const f of ['dist/extension.js', 'dist/worker.js', 'media/default-model/mod
   assert.ok(fs.existsSync(path.join(installedDir, f)), `the installed extension has no ${f}`);
 }
 assert.ok(!fs.existsSync(path.join(installedDir, 'node_modules')), 'the package ships node_modules');
+// The extension's details page renders the packaged README: its screenshots must be in the package.
+for (const [, image] of fs.readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+  assert.ok(fs.existsSync(path.join(installedDir, image)), `the README shows ${image}, which the package lacks`);
+}
 log(`installed ${installed[0]}`);
 
 // ------------------------------------------------------------------ workspace: a text file, no settings
