@@ -13,9 +13,8 @@ export interface LayerSpec {
   resetAfter: boolean;
 }
 
-/** Everything needed to rebuild a language model's computation (not its weights). */
-export interface LanguageModelArchitecture {
-  task: 'language-model';
+/** The instrumented recurrent body every task shares: tokens → (embedding) → stacked cells. */
+interface RecurrentBody {
   cell: CellKind;
   level: TokenLevel;
   vocabSize: number;
@@ -26,6 +25,41 @@ export interface LanguageModelArchitecture {
   dropout: number;
 }
 
+/** A next-token model: the output head is a softmax over the vocabulary at every token. */
+export interface NextTokenArchitecture extends RecurrentBody {
+  task: 'language-model';
+}
+
+/**
+ * How a classifier turns per-token hidden states into one prediction. `last`: the state after
+ * the text's last token (what D7047E did; it has read everything). `mean`: the average over the
+ * text's tokens (less dominated by the ending of long texts). The output head is linear, so both
+ * equal pooling the per-token logits the same way. The default is `mean`: every token's state
+ * reaches the head directly, so long texts such as emails train in fewer epochs than when all
+ * evidence must be carried through the recurrence to the last token.
+ */
+export type ClassifierPooling = 'last' | 'mean';
+export const CLASSIFIER_POOLINGS: readonly ClassifierPooling[] = ['last', 'mean'];
+export const DEFAULT_CLASSIFIER_POOLING: ClassifierPooling = 'mean';
+
+/** A text classifier: the same body, with a softmax over `classes` read from the pooled states. */
+export interface ClassifierArchitecture extends RecurrentBody {
+  task: 'classifier';
+  classes: string[];
+  pooling: ClassifierPooling;
+  /** Texts are cut to their first maxTokens tokens, in training and in inference alike. */
+  maxTokens: number;
+}
+
+/** Everything needed to rebuild a model's computation (not its weights), by task. */
+export type LanguageModelArchitecture = NextTokenArchitecture | ClassifierArchitecture;
+
+export interface ClassifierOptions {
+  classes: string[];
+  pooling?: ClassifierPooling;
+  maxTokens?: number;
+}
+
 export interface ArchitectureOptions {
   cell: CellKind;
   level: TokenLevel;
@@ -34,14 +68,25 @@ export interface ArchitectureOptions {
   numLayers?: number;
   embeddingSize?: number;
   dropout?: number;
+  /** Makes a classifier instead of a language model. */
+  classifier?: ClassifierOptions;
 }
 
 /** Limits that keep a corrupt or hostile model.json from asking for absurd allocations. */
-export const LIMITS = { maxVocab: 1_000_000, maxUnits: 8192, maxLayers: 16, maxEmbedding: 8192 } as const;
+export const LIMITS = {
+  maxVocab: 1_000_000,
+  maxUnits: 8192,
+  maxLayers: 16,
+  maxEmbedding: 8192,
+  maxClasses: 1000,
+  maxClassName: 200,
+  maxTokens: 100_000,
+} as const;
+
+export const DEFAULT_CLASSIFIER_MAX_TOKENS = 128;
 
 export function makeArchitecture(o: ArchitectureOptions): LanguageModelArchitecture {
-  const arch: LanguageModelArchitecture = {
-    task: 'language-model',
+  const body: RecurrentBody = {
     cell: o.cell,
     level: o.level,
     vocabSize: o.vocabSize,
@@ -54,6 +99,15 @@ export function makeArchitecture(o: ArchitectureOptions): LanguageModelArchitect
     })),
     dropout: o.dropout ?? 0,
   };
+  const arch: LanguageModelArchitecture = o.classifier
+    ? {
+        task: 'classifier',
+        ...body,
+        classes: [...o.classifier.classes],
+        pooling: o.classifier.pooling ?? DEFAULT_CLASSIFIER_POOLING,
+        maxTokens: o.classifier.maxTokens ?? DEFAULT_CLASSIFIER_MAX_TOKENS,
+      }
+    : { task: 'language-model', ...body };
   validateArchitecture(arch);
   return arch;
 }
@@ -69,7 +123,8 @@ export function validateArchitecture(a: unknown): asserts a is LanguageModelArch
   };
   if (typeof a !== 'object' || a === null) fail('not an object');
   const x = a as Record<string, unknown>;
-  if (x.task !== 'language-model') fail(`unknown task ${describeValue(x.task)}`);
+  if (x.task !== 'language-model' && x.task !== 'classifier')
+    fail(`unknown task ${describeValue(x.task)} (expected language-model or classifier)`);
   if (!CELL_KINDS.includes(x.cell as CellKind)) fail(`unknown cell ${describeValue(x.cell)} (expected rnn, lstm or gru)`);
   if (!TOKEN_LEVELS.includes(x.level as TokenLevel)) fail(`unknown level ${describeValue(x.level)} (expected char or word)`);
   if (!isIntIn(x.vocabSize, 2, LIMITS.maxVocab)) fail(`vocabSize must be an integer in [2, ${LIMITS.maxVocab}]`);
@@ -86,6 +141,29 @@ export function validateArchitecture(a: unknown): asserts a is LanguageModelArch
     }
     if (typeof layer.resetAfter !== 'boolean') fail(`layer ${i}: resetAfter must be true or false`);
   });
+  if (x.task === 'classifier') validateClassifierHead(x, fail);
+}
+
+function validateClassifierHead(x: Record<string, unknown>, fail: (what: string) => never): void {
+  if (!Array.isArray(x.classes) || x.classes.length < 2 || x.classes.length > LIMITS.maxClasses) {
+    fail(`classes must be a list of 2 to ${LIMITS.maxClasses} class names`);
+  }
+  const seen = new Set<string>();
+  (x.classes as unknown[]).forEach((c, i) => {
+    if (typeof c !== 'string' || c.trim() === '' || c.length > LIMITS.maxClassName) {
+      fail(`class ${i} must be a non-empty name of at most ${LIMITS.maxClassName} characters, not ${describeValue(c)}`);
+    }
+    if (seen.has(c)) fail(`class ${describeValue(c)} appears twice`);
+    seen.add(c);
+  });
+  if (!CLASSIFIER_POOLINGS.includes(x.pooling as ClassifierPooling))
+    fail(`unknown pooling ${describeValue(x.pooling)} (expected last or mean)`);
+  if (!isIntIn(x.maxTokens, 1, LIMITS.maxTokens)) fail(`maxTokens must be an integer in [1, ${LIMITS.maxTokens}]`);
+}
+
+/** Width of the output head: the vocabulary for a language model, the classes for a classifier. */
+export function outputSize(arch: LanguageModelArchitecture): number {
+  return arch.task === 'classifier' ? arch.classes.length : arch.vocabSize;
 }
 
 export function cellConfigs(arch: LanguageModelArchitecture): CellConfig[] {
@@ -100,5 +178,7 @@ export function cellConfigs(arch: LanguageModelArchitecture): CellConfig[] {
 export function describeArchitecture(arch: LanguageModelArchitecture): string {
   const sizes = arch.layers.map((l) => l.units).join('×');
   const input = arch.embeddingSize > 0 ? `embedding ${arch.embeddingSize}` : 'one-hot input';
-  return `${arch.level}-level ${arch.cell.toUpperCase()} ${sizes} (${arch.layers.length} layer${arch.layers.length > 1 ? 's' : ''}, vocabulary ${arch.vocabSize}, ${input})`;
+  const body = `${arch.level}-level ${arch.cell.toUpperCase()} ${sizes} (${arch.layers.length} layer${arch.layers.length > 1 ? 's' : ''}, vocabulary ${arch.vocabSize}, ${input})`;
+  if (arch.task !== 'classifier') return body;
+  return `${body} classifier over ${arch.classes.length} classes (${arch.classes.join(', ')}), ${arch.pooling === 'last' ? 'read at the last token' : 'averaged over tokens'}, first ${arch.maxTokens} tokens`;
 }

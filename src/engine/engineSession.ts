@@ -16,6 +16,14 @@ import { DocumentSession } from './documentSession';
 import { NeuronLensError, throwIfAborted } from './errors';
 import { loadExperimentFile, updateExperimentFile } from './experiment';
 import { generate } from './generator';
+import {
+  classifyRequest,
+  clusterNeuronsRequest,
+  interveneRequest,
+  saliencyRequest,
+  searchPatternRequest,
+  topContextsRequest,
+} from './investigations';
 import { importLayersModelToFolder } from './layersImport';
 import { type LoadedModel, loadModel, saveModel } from './modelFolder';
 import { summarizeModel } from './modelSummary';
@@ -238,12 +246,42 @@ export class EngineSession {
     return this.queue.run(() => componentMatrix(this.requireDocument(docId), from, to));
   }
 
-  relevanceTable({ docId, features, statistic, topK }: EngineMethods['relevanceTable']['params']): Result<'relevanceTable'> {
-    return this.queue.run(() => relevanceTable(this.requireDocument(docId), features, statistic, topK));
+  relevanceTable({ docId, features, statistic, topK, ...test }: EngineMethods['relevanceTable']['params']): Result<'relevanceTable'> {
+    return this.queue.run(() => relevanceTable(this.requireDocument(docId), features, statistic, topK, test));
   }
 
   spectra(params: EngineMethods['spectra']['params']): Result<'spectra'> {
     return this.queue.run(() => documentSpectra(this.requireDocument(params.docId), params));
+  }
+
+  topContexts(params: EngineMethods['topContexts']['params'], signal?: AbortSignal, progress?: (p: Progress<'topContexts'>) => void) {
+    return this.queue.run(() =>
+      topContextsRequest(this.requireModel(), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
+  }
+
+  saliency(params: EngineMethods['saliency']['params']): Result<'saliency'> {
+    return this.queue.run(() => saliencyRequest(this.requireModel(), params));
+  }
+
+  intervene(params: EngineMethods['intervene']['params'], signal?: AbortSignal): Result<'intervene'> {
+    return this.queue.run(() => interveneRequest(this.requireModel(), params, signal));
+  }
+
+  searchPattern(params: EngineMethods['searchPattern']['params'], signal?: AbortSignal, progress?: (p: Progress<'searchPattern'>) => void) {
+    return this.queue.run(() =>
+      searchPatternRequest(this.requireModel(), this.requireDocument(params.docId), params, signal, (message, fraction) =>
+        progress?.({ message, fraction }),
+      ),
+    );
+  }
+
+  classify(params: EngineMethods['classify']['params'], signal?: AbortSignal): Result<'classify'> {
+    return this.queue.run(() => classifyRequest(this.requireModel(), params, signal));
+  }
+
+  clusterNeurons(params: EngineMethods['clusterNeurons']['params']): Result<'clusterNeurons'> {
+    return this.queue.run(() => clusterNeuronsRequest(this.requireDocument(params.docId), params));
   }
 
   readExperiment({ file }: EngineMethods['readExperiment']['params']): Result<'readExperiment'> {

@@ -33,6 +33,7 @@ export async function generate(
   options: GenerateOptions = {},
 ): Promise<Generation> {
   const { model, tokenizer } = loaded;
+  if (model.architecture.task === 'classifier') throw new NeuronLensError('This model is a text classifier: it predicts classes, not text');
   const length = options.length ?? 200;
   const temperature = options.temperature ?? 1;
   if (!Number.isInteger(length) || length < 1 || length > MAX_GENERATE_LENGTH) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type LanguageModelArchitecture, cellConfigs, validateArchitecture } from './architecture';
+import { type LanguageModelArchitecture, cellConfigs, outputSize, validateArchitecture } from './architecture';
 import { cellWeightSpecs, createCell, gateCount } from './cells/cellFactory';
 import type { CellConfig, ComponentInfo, RecurrentCell } from './cells/recurrentCell';
 import { Random } from './random';
@@ -23,6 +23,20 @@ export interface RunOptions {
   collect?: (layer: number, component: string) => boolean;
   /** Skip the output projection (recording only needs the internals). */
   skipLogits?: boolean;
+  /**
+   * Replaces a layer's state ([h] or [h, c], each [batch, units]) right after step `step` of the
+   * call, before the layer above and the next step see it (interventions). The collected h and c
+   * are the replaced ones. Runs inside the caller's tidy; absent, nothing extra happens per step.
+   */
+  intervene?: (layer: number, step: number, state: LayerState) => LayerState;
+  /**
+   * Continuous first-layer input instead of `ids` (activation maximisation, saliency): rows
+   * b·steps + t are weights over the vocabulary, so layer 0 sees `inputWeights · kernel` (one-hot
+   * models) or `(inputWeights · embedding) · kernel`; a one-hot row reproduces its token.
+   */
+  inputWeights?: tf.Tensor2D;
+  /** Embedding models only: [batch·steps, embeddingSize] vectors in place of the embedding rows. */
+  inputEmbeddings?: tf.Tensor2D;
 }
 
 export interface RunResult {
@@ -136,12 +150,19 @@ export class LanguageModel {
       const outputs: tf.Tensor2D[] = [];
       const wanted = cell.components.filter((c) => options.collect?.(layer, c.id) ?? false).map((c) => c.id);
       const collected: Record<string, tf.Tensor2D[]> = Object.fromEntries(wanted.map((id) => [id, []]));
-      for (const x of perStep) {
-        const r = cell.step(x, s);
+      const stateIds = cell.stateSize === 2 ? ['h', 'c'] : ['h'];
+      perStep.forEach((x, step) => {
+        const r = cell.step(x, s!);
         s = r.state;
+        if (options.intervene) {
+          const edited = options.intervene(layer, step, s);
+          s = edited;
+          for (const id of wanted) collected[id]!.push(stateIds.includes(id) ? edited[stateIds.indexOf(id)]! : r.internals[id]!);
+        } else {
+          for (const id of wanted) collected[id]!.push(r.internals[id]!);
+        }
         outputs.push(s[0]!);
-        for (const id of wanted) collected[id]!.push(r.internals[id]!);
-      }
+      });
       newState.push(s);
       internals.push(Object.fromEntries(wanted.map((id) => [id, tf.stack(collected[id]!, 1) as tf.Tensor3D])));
       layerInput = tf.reshape(tf.stack(outputs, 1), [batch * steps, cell.config.units]);
@@ -162,9 +183,12 @@ export class LanguageModel {
   ): tf.Tensor2D {
     let input: tf.Tensor2D;
     if (layer === 0) {
+      const oneHot = this.architecture.embeddingSize === 0;
+      if (options.inputEmbeddings && !oneHot) input = options.inputEmbeddings;
+      else if (options.inputWeights) input = oneHot ? options.inputWeights : tf.matMul(options.inputWeights, this.weight('embedding'));
       // One-hot input: x·W is row `id` of W, so gather instead of multiplying by a one-hot matrix.
-      if (this.architecture.embeddingSize === 0) return tf.add(gatherRows(cell.kernel, ids), cell.bias);
-      input = gatherRows(this.weight('embedding') as tf.Tensor2D, ids);
+      else if (oneHot) return tf.add(gatherRows(cell.kernel, ids), cell.bias);
+      else input = gatherRows(this.weight('embedding') as tf.Tensor2D, ids);
     } else {
       input = previous!;
     }
@@ -198,7 +222,8 @@ export function modelWeightSpecs(arch: LanguageModelArchitecture): WeightSpec[] 
     for (const w of cellWeightSpecs(config)) specs.push({ name: `layers/${i}/${w.name}`, shape: [...w.shape] });
   });
   const top = arch.layers[arch.layers.length - 1]!.units;
-  specs.push({ name: 'output/kernel', shape: [top, arch.vocabSize] }, { name: 'output/bias', shape: [arch.vocabSize] });
+  const out = outputSize(arch);
+  specs.push({ name: 'output/kernel', shape: [top, out] }, { name: 'output/bias', shape: [out] });
   return specs;
 }
 

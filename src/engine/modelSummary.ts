@@ -17,6 +17,7 @@ export function summarizeModel(loaded: LoadedModel): ModelSummary {
     parameters: loaded.model.parameterCount(),
     vocabulary: loaded.tokenizer.vocabulary.size,
     components: cellComponents({ kind: arch.cell }).map((c) => ({ id: c.id, label: c.label })),
+    classes: arch.task === 'classifier' ? [...arch.classes] : undefined,
     training: t ? { ...withoutHistory(t), historyPoints: t.history.length } : undefined,
     resumable: loaded.optimizerWeights !== undefined,
   };

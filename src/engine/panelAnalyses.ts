@@ -4,8 +4,15 @@ import type { DocumentSession } from './documentSession';
 import { NeuronLensError } from './errors';
 import { featureRelevance } from './featureRelevance';
 import { findPeaks, neuronSpectra, rankByBand } from './fourier';
-import { RELEVANCE_STATISTICS, type RelevanceStatistic } from '../shared/relevanceStatistics';
-import { requireInteger } from './requestChecks';
+import {
+  DEFAULT_FDR,
+  DEFAULT_PERMUTATIONS,
+  NULL_MODELS,
+  RELEVANCE_STATISTICS,
+  type RelevanceStatistic,
+} from '../shared/relevanceStatistics';
+import { requireInteger, requireNumber, requireOneOf } from './requestChecks';
+import { MAX_PERMUTATIONS } from './significance';
 
 type Result<M extends keyof EngineMethods> = EngineMethods[M]['result'];
 
@@ -35,19 +42,31 @@ export function componentMatrix(doc: DocumentSession, from = 0, to = doc.compute
   };
 }
 
-export function relevanceTable(doc: DocumentSession, features: string[], statistic: string, topK: number): Result<'relevanceTable'> {
+export function relevanceTable(
+  doc: DocumentSession,
+  features: string[],
+  statistic: string,
+  topK: number,
+  test: Omit<EngineMethods['relevanceTable']['params'], 'docId' | 'features' | 'statistic' | 'topK'> = {},
+): Result<'relevanceTable'> {
   if (!Array.isArray(features) || features.some((f) => typeof f !== 'string'))
     throw new NeuronLensError('features must be a list of strings');
   if (!(statistic in RELEVANCE_STATISTICS)) {
     throw new NeuronLensError(`Unknown relevance statistic "${statistic}": choose ${Object.keys(RELEVANCE_STATISTICS).join(', ')}`);
   }
   const texts = doc.tokens.slice(0, doc.computed).map((t) => t.text);
-  const table = featureRelevance(doc.values, doc.units, texts, features, statistic as RelevanceStatistic, requireInteger(topK, 'topK', 1));
+  const table = featureRelevance(doc.values, doc.units, texts, features, statistic as RelevanceStatistic, requireInteger(topK, 'topK', 1), {
+    permutations: requireInteger(test.permutations ?? DEFAULT_PERMUTATIONS, 'permutations', 0, MAX_PERMUTATIONS),
+    fdr: requireNumber(test.fdr ?? DEFAULT_FDR, 'fdr', Number.MIN_VALUE, 0.999999),
+    nullModel: requireOneOf(test.nullModel ?? 'shuffle', 'nullModel', NULL_MODELS),
+    seed: test.seed === undefined ? undefined : requireInteger(test.seed, 'seed', Number.MIN_SAFE_INTEGER),
+  });
   return {
     modelId: doc.analysedWith,
     statistic: table.statistic,
     statisticLabel: RELEVANCE_STATISTICS[table.statistic].label,
     neutral: table.neutral,
+    ...(table.significance && { significance: table.significance }),
     features: table.features.map((f) => ({ ...f, scores: Float32Array.from(f.scores) })),
   };
 }

@@ -71,7 +71,13 @@ export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<
  * Ranks come from a native numeric sort plus binary search, several times faster than sorting
  * token indices with a comparator.
  */
-export function aurocForFeatures(values: Float32Array, units: number, features: readonly ArrayLike<boolean | number>[]): Float64Array[] {
+export function aurocForFeatures(
+  values: Float32Array,
+  units: number,
+  features: readonly ArrayLike<boolean | number>[],
+  /** columnRanks(values, units), when the caller has them already. */
+  precomputedRanks?: Float32Array,
+): Float64Array[] {
   const tokens = values.length / units;
   const counts = features.map((f) => {
     let n = 0;
@@ -85,27 +91,11 @@ export function aurocForFeatures(values: Float32Array, units: number, features: 
   const sorted = new Float64Array(tokens);
   const ranks = new Float64Array(tokens);
   for (let i = 0; i < units; i++) {
-    for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
-    sorted.set(column);
-    sorted.sort();
-    for (let t = 0; t < tokens; t++) {
-      const v = column[t]!;
-      let lo = 0;
-      let hi = tokens;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (sorted[mid]! < v) lo = mid + 1;
-        else hi = mid;
-      }
-      // Upper bound too (not a scan): a saturated or dead neuron ties on thousands of tokens.
-      let end = lo;
-      hi = tokens;
-      while (end < hi) {
-        const mid = (end + hi) >>> 1;
-        if (sorted[mid]! <= v) end = mid + 1;
-        else hi = mid;
-      }
-      ranks[t] = (lo + 1 + end) / 2;
+    if (precomputedRanks) {
+      for (let t = 0; t < tokens; t++) ranks[t] = precomputedRanks[t * units + i]!;
+    } else {
+      for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
+      rankInto(column, sorted, ranks);
     }
     for (const j of live) {
       const f = features[j]!;
@@ -114,6 +104,50 @@ export function aurocForFeatures(values: Float32Array, units: number, features: 
       for (let t = 0; t < tokens; t++) if (f[t]) rankSum += ranks[t]!;
       out[j]![i] = (rankSum - (nF * (nF + 1)) / 2) / (nF * (tokens - nF));
     }
+  }
+  return out;
+}
+
+/** Average ranks (1-based, ties share their mean rank) of `column` into `ranks`; `sorted` is scratch. */
+function rankInto(column: Float64Array, sorted: Float64Array, ranks: Float64Array): void {
+  const tokens = column.length;
+  sorted.set(column);
+  sorted.sort();
+  for (let t = 0; t < tokens; t++) {
+    const v = column[t]!;
+    let lo = 0;
+    let hi = tokens;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // Upper bound too (not a scan): a saturated or dead neuron ties on thousands of tokens.
+    let end = lo;
+    hi = tokens;
+    while (end < hi) {
+      const mid = (end + hi) >>> 1;
+      if (sorted[mid]! <= v) end = mid + 1;
+      else hi = mid;
+    }
+    ranks[t] = (lo + 1 + end) / 2;
+  }
+}
+
+/**
+ * Every neuron's average ranks over the tokens, laid out like `values` ([tokens, units]). Ranks
+ * up to 2^23 and their halves are exact in float32.
+ */
+export function columnRanks(values: Float32Array, units: number): Float32Array {
+  const tokens = units > 0 ? values.length / units : 0;
+  const out = new Float32Array(values.length);
+  const column = new Float64Array(tokens);
+  const sorted = new Float64Array(tokens);
+  const ranks = new Float64Array(tokens);
+  for (let i = 0; i < units; i++) {
+    for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
+    rankInto(column, sorted, ranks);
+    for (let t = 0; t < tokens; t++) out[t * units + i] = ranks[t]!;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { StreamBatcher, disposeState, evaluateLoss } from './evaluate';
 import type { LanguageModel, LayerState } from './languageModel';
 import { NATS_PER_BIT, crossEntropy } from './loss';
 import { Random } from './random';
+import { sequenceGradients, supportsSequenceGradients } from './training/sequenceBackprop';
 
 export interface TrainOptions {
   steps: number;
@@ -83,7 +84,7 @@ export interface TrainingData {
 }
 
 /** Dropout masks drawn from a generator seeded by (seed, step), so resumed runs match. */
-function dropoutMaskFactory(rate: number, seed: number, step: number) {
+export function dropoutMaskFactory(rate: number, seed: number, step: number) {
   if (rate <= 0) return undefined;
   const rng = new Random(seed * 1_000_003 + step);
   const keep = 1 / (1 - rate);
@@ -94,7 +95,7 @@ function dropoutMaskFactory(rate: number, seed: number, step: number) {
   };
 }
 
-function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
+export function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
   return tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
 }
 
@@ -120,6 +121,8 @@ export async function trainLanguageModel(
   const startStep = o.resume?.step ?? 0;
   if (o.resume) await optimizer.setWeights(o.resume.optimizerWeights);
   const variables = model.trainableVariables;
+  // Hand-written BPTT where the model allows it (no tape, whole-sequence products); autodiff otherwise.
+  const handWritten = supportsSequenceGradients(model);
   const started = performance.now();
   let state: LayerState[] = model.zeroState(batch);
   let validationBits = history.length ? history[history.length - 1]!.validationBits : undefined;
@@ -157,15 +160,26 @@ export async function trainLanguageModel(
       const { inputs, labels } = batcher.window(window);
       const masks = dropoutMaskFactory(model.architecture.dropout, o.seed, step);
       let nextState: LayerState[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const r = model.run(inputs, batch, o.seqLen, state, { dropoutMasks: masks });
-        nextState = r.state.map((l) => l.map((t) => tf.keep(t)));
-        return crossEntropy(r.logits!, labels);
-      }, variables);
-      const norm = globalNorm(grads);
-      const [lossNats, gradNorm] = [(await value.data())[0]!, (await norm.data())[0]!];
+      let value: tf.Scalar;
+      let grads: tf.NamedTensorMap;
+      if (handWritten) {
+        ({
+          loss: value,
+          grads,
+          state: nextState,
+        } = sequenceGradients(model, inputs, labels, batch, o.seqLen, state, { dropoutMasks: masks }));
+      } else {
+        ({ value, grads } = tf.variableGrads(() => {
+          const r = model.run(inputs, batch, o.seqLen, state, { dropoutMasks: masks });
+          nextState = r.state.map((l) => l.map((t) => tf.keep(t)));
+          return crossEntropy(r.logits!, labels);
+        }, variables));
+      }
+      // One read for both numbers: each read waits for the backend.
+      const lossAndNorm = tf.tidy(() => tf.stack([value, globalNorm(grads)]));
+      const [lossNats, gradNorm] = (await lossAndNorm.data()) as unknown as [number, number];
+      lossAndNorm.dispose();
       value.dispose();
-      norm.dispose();
       if (!Number.isFinite(lossNats) || !Number.isFinite(gradNorm)) {
         tf.dispose(grads);
         disposeState(nextState);

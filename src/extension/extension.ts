@@ -1,15 +1,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { classifyText } from './commands/classifyText';
+import { colourByCluster } from './commands/colourByCluster';
 import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
+import { findSimilarSpans } from './commands/findSimilarSpans';
 import { generateText } from './commands/generateText';
 import { registerHighlightCommands } from './commands/highlightCommands';
 import { importModel } from './commands/importModel';
 import { loadModel } from './commands/loadModel';
+import { interveneNeurons } from './commands/interveneNeurons';
 import { openExperimentFile } from './commands/openExperimentFile';
 import { saveModelAs } from './commands/saveModelAs';
 import { showHeatmap } from './commands/showHeatmap';
 import { showModelInfo } from './commands/showModelInfo';
+import { showSaliency } from './commands/showSaliency';
 import { showSpectra } from './commands/showSpectra';
+import { showTopContexts } from './commands/showTopContexts';
 import { showTrainingCurves } from './commands/showTrainingCurves';
 import { resumeTraining, trainModel } from './commands/trainModel';
 import { DecorationPainter } from './decorationPainter';
@@ -25,9 +31,11 @@ import { registerPanelSerializers } from './panels/panelSerializers';
 import { registerSidePanel } from './sidePanel/registerSidePanel';
 import { TrainingRunStore } from './panels/trainingRunStore';
 import { RecentEditor } from './recentEditor';
+import { REPORT_SCHEME, ReportDocuments } from './reportDocuments';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { NeuronStatusBarItem } from './statusBarItem';
+import { TokenScoreOverlay } from './tokenScoreOverlay';
 import { offerWalkthroughOnce, registerOnboarding } from './onboarding';
 import { reportError } from './userErrors';
 
@@ -55,7 +63,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const panelServices = { context, log, engine, models, selection, highlighter, experiment };
   const heatmap = new HeatmapController(panelServices);
   const fourier = new FourierController(panelServices);
-  context.subscriptions.push(experiment, recentEditor, heatmap, fourier);
+  const overlay = new TokenScoreOverlay(readSettings().palette, highlighter, (message) =>
+    vscode.window.setStatusBarMessage(`Neuron Lens: ${message}`, 8000),
+  );
+  const reports = new ReportDocuments();
+  context.subscriptions.push(experiment, recentEditor, heatmap, fourier, overlay, reports);
 
   const s: Services = {
     context,
@@ -70,6 +82,8 @@ export function activate(context: vscode.ExtensionContext): void {
     recentEditor,
     heatmap,
     fourier,
+    overlay,
+    reports,
   };
   void vscode.commands.executeCommand('setContext', 'neuronLens.modelLoaded', false);
   void vscode.commands.executeCommand('setContext', 'neuronLens.hasTrainingRun', false);
@@ -89,6 +103,14 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('neuronLens.generateText', () => generateText(s)),
     vscode.commands.registerCommand('neuronLens.findNeuronsForSelection', () => findNeuronsForSelection(s)),
+    vscode.commands.registerCommand('neuronLens.showTopContexts', () => showTopContexts(s)),
+    vscode.commands.registerCommand('neuronLens.showSaliency', () => showSaliency(s)),
+    vscode.commands.registerCommand('neuronLens.interveneNeurons', () => interveneNeurons(s)),
+    vscode.commands.registerCommand('neuronLens.findSimilarSpans', () => findSimilarSpans(s)),
+    vscode.commands.registerCommand('neuronLens.colourByCluster', () => colourByCluster(s)),
+    vscode.commands.registerCommand('neuronLens.classifyText', () => classifyText(s)),
+    vscode.commands.registerCommand('neuronLens.clearTokenScores', () => overlay.clearAll()),
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
     ...registerHighlightCommands(s),
     vscode.commands.registerCommand('neuronLens.showHeatmap', () => showHeatmap(s)),
     vscode.commands.registerCommand('neuronLens.showSpectra', () => showSpectra(s)),

@@ -77,6 +77,9 @@ export class Highlighter implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private busyRuns = 0;
   private readonly busyChanged = new vscode.EventEmitter<boolean>();
+  private readonly enabledChanged = new vscode.EventEmitter<vscode.TextDocument>();
+  /** A document's neuron colouring was turned on (other colourings of it give way). */
+  readonly onDidEnable = this.enabledChanged.event;
   /** True while some document is being analysed or coloured. */
   readonly onDidChangeBusy = this.busyChanged.event;
 
@@ -89,6 +92,7 @@ export class Highlighter implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       this.busyChanged,
+      this.enabledChanged,
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.documentClosed(d)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.visibleEditorsChanged()),
@@ -117,6 +121,7 @@ export class Highlighter implements vscode.Disposable {
     if (this.refuses(document)) return false;
     const state = this.stateFor(document);
     state.enabled = true;
+    this.enabledChanged.fire(document);
     this.updateContext();
     // Turned back on: what is still current shows at once (the loop only paints what it fetches).
     this.paint(state);

@@ -9,7 +9,9 @@ import type { FourierController } from './panels/fourierController';
 import type { HeatmapController } from './panels/heatmapController';
 import type { TrainingRunStore } from './panels/trainingRunStore';
 import type { RecentEditor } from './recentEditor';
+import type { ReportDocuments } from './reportDocuments';
 import type { NeuronStatusBarItem } from './statusBarItem';
+import type { TokenScoreOverlay } from './tokenScoreOverlay';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -29,4 +31,8 @@ export interface Services {
   heatmap: HeatmapController;
   /** The Fourier panel's link to the editor. */
   fourier: FourierController;
+  /** Per-token scores (saliency, cluster factors) painted over a document until its next edit. */
+  overlay: TokenScoreOverlay;
+  /** Read-only Markdown reports (intervention effects). */
+  reports: ReportDocuments;
 }

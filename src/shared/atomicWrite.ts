@@ -29,3 +29,22 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 export function isTemporaryFile(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
+
+/** The synchronous twin of `writeFileAtomic`, for engine readers/writers whose API is synchronous. */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}

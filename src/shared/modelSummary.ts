@@ -10,6 +10,8 @@ export interface ModelSummary {
   parameters: number;
   vocabulary: number;
   components: { id: string; label: string }[];
+  /** A text classifier's classes, in output order; absent for a language model. */
+  classes?: string[];
   training?: Omit<TrainingMetadata, 'history'> & { historyPoints: number };
   resumable: boolean;
 }
@@ -26,6 +28,9 @@ export function summaryLines(s: ModelSummary): string[] {
     lines.push(
       `trained on ${t.corpus}: ${t.steps}/${t.targetSteps} steps${t.completed ? '' : ' (incomplete; resumable with train --resume)'}, batch ${t.batch} × ${t.seqLen}, lr ${t.learningRate}, seed ${t.seed}`,
     );
+    // Classifiers record accuracy (an extra field of their training metadata) instead of bits.
+    const accuracy = (t as { validationAccuracy?: unknown }).validationAccuracy;
+    if (typeof accuracy === 'number') lines.push(`validation accuracy ${(100 * accuracy).toFixed(1)}%`);
     if (t.validationBits !== undefined) {
       lines.push(
         `validation ${t.validationBits.toFixed(3)} bits/${unit}, unigram entropy ${t.unigramEntropyBits?.toFixed(3) ?? '?'} bits/${unit}`,

@@ -28,7 +28,18 @@ export interface RelevanceData {
   statisticLabel: string;
   /** Score of an unrelated neuron (0, or 0.5 for AUROC): the colour scale's centre. */
   neutral: number;
-  features: { feature: string; matches: number; scores: Float32Array; top: { neuron: number; score: number }[] }[];
+  features: {
+    feature: string;
+    matches: number;
+    scores: Float32Array;
+    top: { neuron: number; score: number }[];
+    /** With a permutation test: per neuron, p-value, Benjamini–Hochberg q-value, and 1 where q ≤ fdr. */
+    pValues?: Float64Array;
+    qValues?: Float64Array;
+    significant?: Uint8Array;
+  }[];
+  /** How the p-values were computed; absent when the table has none. */
+  significance?: { permutations: number; nullModel: string; fdr: number; seed: number };
 }
 
 export interface SpectraData {

@@ -5,6 +5,11 @@
  * JSON arrays or tensors.
  */
 import type { Experiment, ExperimentFileState } from '../engine/experiment';
+import type { GenerationEffect, NextTokenEffect } from '../engine/intervention';
+import type { TopContext } from '../engine/topContexts';
+import type { SpanMatch } from '../engine/patternSearch';
+
+export type { GenerationEffect, NextTokenEffect, SpanMatch, TopContext };
 import type { ModelSummary } from './modelSummary';
 import type { HeatmapData, RelevanceData, SpectraData } from './panelMessages';
 
@@ -125,6 +130,110 @@ export interface NeuronRanking {
   statistic: string;
 }
 
+/** A neuron of the active model. */
+export interface NeuronRef extends ComponentRef {
+  neuron: number;
+}
+
+/** Texts a corpus-wide request reads: the default corpus, or files the worker reads itself. */
+export type CorpusFiles = { kind: 'default' } | { kind: 'files'; paths: string[] };
+
+export interface TopContextsResult {
+  modelId: number;
+  /** Highest values first; `file` is the path the worker read (or "moby-dick"). */
+  most: TopContext[];
+  /** Lowest values first. */
+  least: TopContext[];
+  tokens: number;
+  /** Files that were not text (binary, empty, too large), with the reason. */
+  skipped: { file: string; reason: string }[];
+}
+
+/** What a saliency request explains, at the last token of the window (or the token after it). */
+export type SaliencyTarget = { kind: 'neuron'; layer: number; component: string; neuron: number } | { kind: 'next-token' };
+
+export interface SaliencyResult {
+  modelId: number;
+  /** The window's tokens: [start, end) offsets into the request's text. */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** One attribution per token of the window. */
+  scores: Float32Array;
+  /** What was explained, e.g. `layer 0 h neuron 5 (last token)` or `next-token logit of "e"`. */
+  target: string;
+  method: 'ig' | 'grad' | 'grad-x-input';
+  targetValue: number;
+  /** Integrated gradients only: the baseline's target value and Σ attributions − (target − baseline). */
+  baselineValue?: number;
+  completenessGap?: number;
+}
+
+export interface InterventionParams {
+  text: string;
+  layer: number;
+  component: 'h' | 'c';
+  units: number[];
+  mode: 'zero' | 'mean' | 'clamp';
+  value?: number;
+  /** Every token, or only the tokens matching a feature of interest. */
+  where: 'all' | { feature: string };
+  /** Character offset whose next-token distribution is compared. */
+  offset: number;
+  top: number;
+  generateLength: number;
+  seed: number;
+}
+
+export interface InterventionResult {
+  modelId: number;
+  loss: {
+    predicted: number;
+    baselineBits: number;
+    intervenedBits: number;
+    baselineBitsPerChar: number;
+    intervenedBitsPerChar: number;
+    changed: number;
+    largest: { position: number; token: string; baselineBits: number; intervenedBits: number }[];
+  };
+  next: NextTokenEffect;
+  generation: GenerationEffect;
+}
+
+export interface PatternSearchParams {
+  /** The analysed document the query span is in (its analysed component is the one searched). */
+  docId: string;
+  /** Character range of the query span. */
+  start: number;
+  end: number;
+  /** The neurons whose pattern is matched; when absent, the `propose` most specific to the span. */
+  neurons?: number[];
+  propose: number;
+  threshold: number;
+  top: number;
+  /** Other files to search (the query's document is always searched). */
+  paths: string[];
+}
+
+export interface PatternSearchResult {
+  modelId: number;
+  neurons: number[];
+  threshold: number;
+  windows: number;
+  /** `path` is the file's path, or undefined for the query's own document. */
+  matches: (SpanMatch & { path?: string })[];
+  /** Files that were skipped (not text), with the reason. */
+  skipped: string[];
+}
+
+export interface NeuronClusterSummary {
+  neurons: number[];
+  label: string;
+  topTokens: { text: string; mean: number; count: number }[];
+  features: { feature: string; correlation: number }[];
+  /** The cluster's value at each analysed token of the document. */
+  factor: Float32Array;
+}
+
 /** Request methods, their parameters, results and progress payloads. */
 export interface EngineMethods {
   hello: { params: { backend: string }; result: { backend: string; protocol: number }; progress: never };
@@ -170,7 +279,21 @@ export interface EngineMethods {
   };
   /** Relevance of every neuron to each feature of interest, with top-k hypotheses. */
   relevanceTable: {
-    params: { docId: string; features: string[]; statistic: string; topK: number };
+    /**
+     * Every score gets a permutation p-value and a Benjamini–Hochberg q-value across neurons:
+     * `permutations` draws (default 1,000; 0 turns the test off) under `nullModel` ('shuffle' or
+     * 'circular-shift'), seeded; q ≤ `fdr` (default 0.05) marks a hypothesis significant.
+     */
+    params: {
+      docId: string;
+      features: string[];
+      statistic: string;
+      topK: number;
+      permutations?: number;
+      fdr?: number;
+      nullModel?: string;
+      seed?: number;
+    };
     result: RelevanceData & { modelId: number };
     progress: never;
   };
@@ -178,6 +301,44 @@ export interface EngineMethods {
   spectra: {
     params: { docId: string; neurons?: number[]; band: [number, number]; window: 'none' | 'hann'; scale: 'power' | 'amplitude' };
     result: Omit<SpectraData, 'title'> & { modelId: number };
+    progress: never;
+  };
+  /** The k places of a corpus where one neuron is most and least active. */
+  topContexts: {
+    params: NeuronRef & { corpus: CorpusFiles; top: number; window: number };
+    result: TopContextsResult;
+    progress: never;
+  };
+  /** Attribution of a target at the window's last token to each token of the window. */
+  saliency: {
+    /**
+     * The window is the tokens of `text` that end at or before `offset`; the next-token target is
+     * the token after them.
+     */
+    params: { text: string; offset: number; target: SaliencyTarget; method: 'ig' | 'grad' | 'grad-x-input'; steps: number };
+    result: SaliencyResult;
+    progress: never;
+  };
+  /** Loss, next-token and generation effects of ablating or clamping neurons (weights untouched). */
+  intervene: { params: InterventionParams; result: InterventionResult; progress: never };
+  /** Spans whose on/off pattern of the chosen neurons matches the query span's. */
+  searchPattern: { params: PatternSearchParams; result: PatternSearchResult; progress: never };
+  /** A text classifier's class probabilities for a text (the active file or a selection). */
+  classify: {
+    params: { text: string };
+    result: {
+      modelId: number;
+      probabilities: { label: string; probability: number }[];
+      predicted: string;
+      tokens: number;
+      classifiedTokens: number;
+    };
+    progress: never;
+  };
+  /** Clusters of the analysed component's neurons by their activity over the document. */
+  clusterNeurons: {
+    params: { docId: string; k: number; method: 'kmeans' | 'nmf'; seed: number; features: string[] };
+    result: { modelId: number; clusters: NeuronClusterSummary[]; starts: Int32Array; ends: Int32Array };
     progress: never;
   };
   /** An experiment file (absolute path): its experiment, or the defaults when it is missing or unusable (`problem` says why). */

@@ -14,3 +14,16 @@ export const RELEVANCE_STATISTICS: Record<RelevanceStatistic, { label: string; n
 export function isRelevanceStatistic(id: string): id is RelevanceStatistic {
   return Object.hasOwn(RELEVANCE_STATISTICS, id);
 }
+
+/**
+ * Null models of the permutation test (src/engine/significance.ts): `shuffle` draws the feature
+ * positions at random (assumes exchangeable tokens), `circular-shift` rotates the feature mask
+ * (keeps the activations' autocorrelation).
+ */
+export type NullModel = 'shuffle' | 'circular-shift';
+export const NULL_MODELS: readonly NullModel[] = ['shuffle', 'circular-shift'];
+
+/** Permutations per p-value when significance is asked for without a count. */
+export const DEFAULT_PERMUTATIONS = 1000;
+/** False discovery rate below which a hypothesis is marked significant. */
+export const DEFAULT_FDR = 0.05;

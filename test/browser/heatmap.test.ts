@@ -469,6 +469,56 @@ describe('heatmap panel', () => {
     await w.close();
   });
 
+  it('marks the significant neurons of a permutation test in the relevance heatmap, chips and caption', async () => {
+    const w = await open({ viewport: { width: 1200, height: 860 } });
+    await showFixture(w);
+    const table = featureRelevance(VALUES, UNITS, TOKENS, [' '], 'cohen-d', 3, { permutations: 999, seed: 4 });
+    const f = table.features[0]!;
+    const data: RelevanceData = {
+      ...relevanceData([' ']),
+      significance: table.significance,
+      features: [{ ...f, scores: Float32Array.from(f.scores) }],
+    };
+    await w.send({ type: 'relevance', data });
+    await settle(w);
+    assert.match(
+      await w.page.locator('.relevance-statistic').innerText(),
+      /significant: Benjamini–Hochberg q ≤ 0\.05 across neurons, permutation p from 999 shuffles .*p < 0\.001/,
+    );
+    const chip = w.page.locator(`.neuron-chip[data-neuron="${SPACE_NEURON}"]`);
+    assert.equal(await chip.evaluate((e) => e.classList.contains('significant')), true);
+    assert.match(await chip.innerText(), /● p < 0\.001/);
+    assert.match((await chip.getAttribute('title'))!, /p = 0\.001, Benjamini–Hochberg q = .*: significant/);
+    const count = f.significant!.reduce((a, b) => a + b, 0);
+    assert.match(await w.page.locator('.hypothesis-significant').innerText(), new RegExp(`^${count} significant at q ≤ 0\\.05`));
+    // A dot in the foreground colour sits at the centre of each significant cell, and only there.
+    const canvas = (await w.page.locator('.relevance-canvas').boundingBox())!;
+    // Which neuron each x of the row belongs to, from the hover tooltip.
+    const spans = new Map<number, { from: number; to: number }>();
+    const y = canvas.y + 20 + 10;
+    for (let x = Math.ceil(canvas.x); x < canvas.x + canvas.width; x += 2) {
+      await w.page.mouse.move(x, y);
+      const n = /\nneuron (\d+)\n/.exec(await tooltip(w))?.[1];
+      if (n === undefined) continue;
+      const span = spans.get(Number(n));
+      spans.set(Number(n), { from: span?.from ?? x, to: x });
+    }
+    await w.page.mouse.move(0, 0);
+    await settle(w);
+    const centres: { neuron: number; dot: boolean }[] = [];
+    for (const [neuron, { from, to }] of [...spans].sort((a, b) => a[0] - b[0])) {
+      const [r, g, b] = await pixel(w, '.relevance-canvas', (from + to) / 2, y);
+      centres.push({ neuron, dot: r > 200 && g > 200 && b > 200 });
+    }
+    assert.equal(centres.length, UNITS);
+    assert.deepEqual(
+      centres.map((c) => c.dot),
+      Array.from(f.significant!, (s) => s === 1),
+    );
+    assert.equal(centres[SPACE_NEURON]!.dot, true);
+    await w.close();
+  });
+
   it('exports the view as a PNG data URL and every value as CSV', async () => {
     const w = await open();
     await showFixture(w);

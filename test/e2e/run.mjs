@@ -29,7 +29,7 @@ const artifacts = path.join(here, 'artifacts');
 const toolsDir = path.resolve(root, '..', 'shared', 'tools', 'vscode-e2e');
 const SAMPLE = 'sample.txt';
 const TAB_SIZE = 4;
-const BUDGET_MS = Number(process.env.NEURON_LENS_E2E_BUDGET_MS) || 180_000;
+const BUDGET_MS = Number(process.env.NEURON_LENS_E2E_BUDGET_MS) || 300_000;
 
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
@@ -80,6 +80,9 @@ const TITLES = {
   next: paletteTitle(/^Next Neuron/),
   heatmap: paletteTitle('neuronLens.showHeatmap'),
   spectra: paletteTitle('neuronLens.showSpectra'),
+  saliency: paletteTitle('neuronLens.showSaliency'),
+  intervene: paletteTitle('neuronLens.interveneNeurons'),
+  contexts: paletteTitle('neuronLens.showTopContexts'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -365,20 +368,20 @@ function statusNeuron(status) {
 
 const quickInput = (page) => page.locator('.quick-input-widget');
 
-/** Hovers a glyph; the hover's text (whitespace collapsed) and the value it gives for `neuron`. */
-async function hoverAt(vsc, glyph, neuron) {
+/** Hovers a glyph; the hover's text (whitespace collapsed) and the value it gives for `neuron` (or after `label`). */
+async function hoverAt(vsc, glyph, neuron, label = `Neuron ${neuron}\\b`) {
   const page = vsc.page;
   await page.mouse.move(5, 5);
   await page.mouse.move(glyph.x, glyph.y);
   const hover = page.locator('.monaco-hover:visible').first();
   const found = await waitFor(
-    `a hover on ${JSON.stringify(glyph.text)} (${glyph.line}:${glyph.column}) that gives the value of neuron ${neuron}`,
+    `a hover on ${JSON.stringify(glyph.text)} (${glyph.line}:${glyph.column}) that gives the value of ${label}`,
     async () => {
       const text = (await hover.innerText({ timeout: 1000 }))
         .replace(/\s+/g, ' ')
         .replace(/\u2212/g, '-')
         .trim();
-      const m = text.match(new RegExp(`Neuron ${neuron}\\b[^:]*:\\s*([-+]?\\d+\\.\\d+)`));
+      const m = text.match(new RegExp(`${label}[^:]*:\\s*([-+]?\\d+\\.\\d+)`));
       if (!m || !text.includes(glyph.text)) throw new Error(`hover: ${JSON.stringify(text)}`);
       return { text, value: Number(m[1]) };
     },
@@ -414,6 +417,40 @@ function drawnShare(frame, selector) {
     }
     return drawn / (data.length / 4);
   });
+}
+
+/**
+ * Runs a palette command that opens its own quick input at once: the harness's runCommand waits
+ * for the palette to close, which such a command's input box (the same widget) never lets happen.
+ */
+async function startCommand(vsc, title) {
+  const page = vsc.page;
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: title }) })
+    .first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Neuron Lens' }).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Waits for a quick pick and picks the row whose label matches `label`. */
+async function pickRow(vsc, label) {
+  const page = vsc.page;
+  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await row.click();
+}
+
+/** Waits for an input box and accepts its proposed value. */
+async function acceptInput(vsc) {
+  const input = vsc.page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  await input.press('Enter');
 }
 
 /** Answers the quick picks of the highlight command: a component pick (hidden state) if any, then the neuron. */
@@ -774,6 +811,74 @@ try {
     { timeout: 20_000 },
   );
   log(`after typing "abc" at the end: both panels show ${afterTyping} tokens`);
+
+  // ---- Saliency at the cursor (the end of the file): integrated gradients of the shown neuron
+  // colour the text before it, and a hover gives the CLI's attribution for its token.
+  const salientText = editedText + 'abc';
+  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await startCommand(vsc, TITLES.saliency);
+  await pickRow(vsc, /at the cursor$/);
+  await pickRow(vsc, /^Integrated gradients$/);
+  const expectedSaliency = cliAnalysis(
+    'saliency',
+    salientText,
+    '--layer',
+    String(status3.layer),
+    '--component',
+    status3.component,
+    '--neuron',
+    String(status3.neuron),
+    '--method',
+    'ig',
+    '--steps',
+    '64',
+  );
+  await waitFor('the saliency colours', async () => {
+    const glyphs = await glyphColours(vsc, salientText, status3.layer, status3.component, status3.neuron);
+    return glyphs.some((g) => g.colour) && glyphs;
+  });
+  // Only glyphs inside the editor's viewport can be hovered (the narrow editor may be scrolled sideways).
+  const editorBox = await page.locator('.editor-group-container .monaco-editor .overflow-guard').first().boundingBox();
+  const salientGlyphs = (await glyphColours(vsc, salientText, status3.layer, status3.component, status3.neuron)).filter(
+    (g) => g.x > editorBox.x + 70 && g.x < editorBox.x + editorBox.width - 20 && g.y > editorBox.y && g.y < editorBox.y + editorBox.height,
+  );
+  const scoreAt = new Map(expectedSaliency.tokens.map((t) => [t.start, t.score]));
+  const strongest = salientGlyphs
+    .filter((g) => g.colour && /\S/.test(g.text) && scoreAt.has(g.offset))
+    .sort((a, b) => Math.abs(scoreAt.get(b.offset)) - Math.abs(scoreAt.get(a.offset)))[0];
+  assert.ok(strongest, 'no coloured token with a CLI attribution on screen');
+  const hover4 = await hoverAt(vsc, strongest, status3.neuron, 'Integrated gradients of');
+  log(`saliency hover: ${hover4.text.slice(0, 160)}`);
+  assert.ok(Math.abs(hover4.value - scoreAt.get(strongest.offset)) < 2e-4, `hover ${hover4.value}, CLI ${scoreAt.get(strongest.offset)}`);
+  await page.keyboard.press('Escape');
+  await page.mouse.move(5, 5);
+  await shot(vsc, 'saliency');
+
+  // ---- Ablate the shown neuron: a Markdown report compares the loss with and without.
+  await startCommand(vsc, TITLES.intervene);
+  await acceptInput(vsc); // the shown neuron
+  await pickRow(vsc, /^Zero$/);
+  await pickRow(vsc, /^At every token$/);
+  const report = await panelFrame(vsc, 'table', 'intervention report');
+  const reportText = await waitFor('the intervention report', async () => {
+    const t = await report.locator('body').innerText();
+    return /Loss on sample\.txt/.test(t) && /Next token at the cursor/.test(t) && t;
+  });
+  log(`intervention report: ${reportText.replace(/\s+/g, ' ').slice(0, 200)}`);
+  await shot(vsc, 'intervention');
+
+  // ---- Top contexts of the shown neuron in the workspace: the list opens a place in its file.
+  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+  await startCommand(vsc, TITLES.contexts);
+  await pickRow(vsc, /^This workspace$/);
+  const firstPlace = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: '⟦' }) }).first();
+  await firstPlace.waitFor({ state: 'visible', timeout: 60_000 });
+  const contextsTitle = (await quickInput(page).innerText()).split('\n')[0];
+  log(`top contexts: ${contextsTitle}`);
+  await firstPlace.click();
+  await page.locator('.part.statusbar', { hasText: /\(1 selected\)|\(2 selected\)/ }).waitFor({ timeout: 15_000 });
+  await shot(vsc, 'top-contexts');
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

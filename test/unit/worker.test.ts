@@ -167,6 +167,18 @@ describe('engine session', () => {
     assert.equal(table.features[0]!.scores[SPACE_NEURON], 1);
     assert.deepEqual(table.features[2]!.top, []);
     await assert.rejects(s.relevanceTable({ docId, features: [' '], statistic: 'magic', topK: 2 }), /Unknown relevance statistic "magic"/);
+    // Every score carries a permutation p-value (1,000 draws unless asked otherwise) and a BH q-value.
+    assert.deepEqual(table.significance, { permutations: 1000, seed: 1, nullModel: 'shuffle', fdr: 0.05 });
+    assert.equal(table.features[0]!.pValues![SPACE_NEURON], 1 / 1001);
+    assert.equal(table.features[0]!.significant![SPACE_NEURON], 1);
+    assert.deepEqual([...table.features[2]!.pValues!], [1, 1, 1, 1]);
+    const untested = await s.relevanceTable({ docId, features: [' '], statistic: 'cohen-d', topK: 2, permutations: 0 });
+    assert.equal(untested.significance, undefined);
+    assert.equal(untested.features[0]!.pValues, undefined);
+    await assert.rejects(
+      s.relevanceTable({ docId, features: [' '], statistic: 'auroc', topK: 2, nullModel: 'bootstrap' }),
+      /nullModel must be one of shuffle, circular-shift/,
+    );
 
     const spectra = await s.spectra({ docId, band: [0.4, 0.5], window: 'none', scale: 'power' });
     assert.equal(spectra.frequencies.length, r.computed / 2 + 1);

@@ -162,6 +162,13 @@ const relevanceView = new RelevanceView(theme, palette, {
         { text: featureLabel(f.feature), className: 'tip-token' },
         { text: `neuron ${target.neuron}` },
         { text: `${relevance.statisticLabel}: ${formatValue(f.scores[target.neuron]!)}`, className: 'tip-value' },
+        ...(f.pValues && f.qValues && f.significant
+          ? [
+              {
+                text: `p ${formatValue(f.pValues[target.neuron]!)}, q ${formatValue(f.qValues[target.neuron]!)}${f.significant[target.neuron] ? ': significant' : ''}`,
+              },
+            ]
+          : []),
       ],
       x,
       y,

@@ -97,7 +97,7 @@ export class RelevanceView {
     if (!data) return;
     const units = data.features[0]!.scores.length;
     const spread = this.spread(data);
-    this.caption.textContent = data.statisticLabel;
+    this.caption.textContent = data.statisticLabel + significanceCaption(data);
     const ticks = linearTicks(data.neutral - spread, data.neutral + spread, 4, formatValue).map((t) => ({
       position: (t.value - data.neutral) / spread,
       label: t.label,
@@ -122,7 +122,12 @@ export class RelevanceView {
     this.canvas.setAttribute(
       'aria-label',
       `Relevance of ${units} neurons to ${data.features.length} features; strongest: ` +
-        data.features.map((f) => `${featureLabel(f.feature)} neuron ${f.top[0]?.neuron ?? 'none'}`).join(', '),
+        data.features
+          .map(
+            (f) =>
+              `${featureLabel(f.feature)} neuron ${f.top[0]?.neuron ?? 'none'}${f.significant ? `, ${significantCount(f.significant)} significant` : ''}`,
+          )
+          .join(', '),
     );
 
     // Cells: one pixel per score, scaled up without smoothing.
@@ -165,6 +170,30 @@ export class RelevanceView {
       ctx.fillText(tick.label, x, 2);
       ctx.fillRect(Math.round(x), AXIS_HEIGHT - 5, 1, 4);
     }
+    // Significant cells get a dot in the foreground colour, on a background-coloured halo so it
+    // reads on any cell colour; at under 4 px per cell a bar under the cell stands in for it.
+    data.features.forEach((f, row) => {
+      if (!f.significant) return;
+      const top = AXIS_HEIGHT + row * ROW_HEIGHT;
+      for (let n = 0; n < units; n++) {
+        if (!f.significant[n]) continue;
+        const x = labelWidth + n * cellWidth;
+        if (cellWidth >= 4) {
+          const r = Math.min(3, cellWidth / 2 - 0.5);
+          ctx.beginPath();
+          ctx.arc(x + cellWidth / 2, top + ROW_HEIGHT / 2, r + 1, 0, 2 * Math.PI);
+          ctx.fillStyle = this.theme.background;
+          ctx.fill();
+          ctx.beginPath();
+          ctx.arc(x + cellWidth / 2, top + ROW_HEIGHT / 2, r, 0, 2 * Math.PI);
+          ctx.fillStyle = this.theme.foreground;
+          ctx.fill();
+        } else {
+          ctx.fillStyle = this.theme.foreground;
+          ctx.fillRect(x, top + ROW_HEIGHT - 4, cellWidth, 3);
+        }
+      }
+    });
     const column = (n: number, colour: string, lineWidth: number): void => {
       ctx.strokeStyle = colour;
       ctx.lineWidth = lineWidth;
@@ -196,6 +225,10 @@ export class RelevanceView {
         el('span', 'hypothesis-feature', featureLabel(f.feature)),
         el('span', 'hypothesis-matches', `${formatCount(f.matches)} tokens`),
       );
+      if (f.significant && data.significance) {
+        const count = significantCount(f.significant);
+        li.append(el('span', 'hypothesis-significant', `${formatCount(count)} significant at q ≤ ${formatValue(data.significance.fdr)}`));
+      }
       if (!f.top.length) {
         li.append(el('span', 'hypothesis-none', f.matches === 0 ? 'no token matches' : 'every token matches: nothing to compare'));
       }
@@ -205,10 +238,16 @@ export class RelevanceView {
         chip.dataset.neuron = String(neuron);
         chip.classList.toggle('selected', neuron === this.selected);
         const direction = score >= data.neutral ? 'rises' : 'drops';
-        chip.title = `Neuron ${neuron}: ${data.statisticLabel} = ${formatValue(score)} (${direction} on ${featureLabel(f.feature)}). Click to highlight it in the editor.`;
+        const significant = f.significant?.[neuron] === 1;
+        chip.classList.toggle('significant', significant);
+        const test = f.pValues
+          ? ` Permutation p = ${formatValue(f.pValues[neuron]!)}, Benjamini–Hochberg q = ${formatValue(f.qValues![neuron]!)}: ${significant ? 'significant' : 'not significant'}.`
+          : '';
+        chip.title = `Neuron ${neuron}: ${data.statisticLabel} = ${formatValue(score)} (${direction} on ${featureLabel(f.feature)}).${test} Click to highlight it in the editor.`;
         const swatch = el('span', 'swatch');
         swatch.style.backgroundColor = this.map.css((score - data.neutral) / spread);
         chip.append(swatch, el('span', 'neuron-chip-id', `n${neuron}`), el('span', 'neuron-chip-score', formatSigned(score, data.neutral)));
+        if (f.pValues) chip.append(el('span', 'neuron-chip-p', `${significant ? '● ' : ''}p ${formatP(f.pValues[neuron]!, data)}`));
         chip.addEventListener('click', () => this.events.neuronClick(neuron));
         li.append(chip);
       }
@@ -250,4 +289,26 @@ export class RelevanceView {
 function formatSigned(score: number, neutral: number): string {
   const text = formatValue(score);
   return neutral === 0 && score > 0 ? `+${text}` : text;
+}
+
+function significantCount(significant: Uint8Array): number {
+  let n = 0;
+  for (const s of significant) n += s;
+  return n;
+}
+
+/** A p-value at the test's floor 1/(N + 1) reads as "<" the next round number above it. */
+function formatP(p: number, data: RelevanceData): string {
+  const floor = data.significance ? 1 / (data.significance.permutations + 1) : 0;
+  return p <= floor * (1 + 1e-6) ? `< ${formatValue(1 / data.significance!.permutations)}` : formatValue(p);
+}
+
+/** What the dots mean and how the p-values were drawn. */
+function significanceCaption(data: RelevanceData): string {
+  const s = data.significance;
+  if (!s) return '';
+  return (
+    ` · ● significant: Benjamini–Hochberg q ≤ ${formatValue(s.fdr)} across neurons, permutation p from ${formatCount(s.permutations)} ` +
+    `${s.nullModel === 'circular-shift' ? 'circular shifts' : 'shuffles'} of the feature positions (p < ${formatValue(1 / s.permutations)} at best)`
+  );
 }

@@ -3,7 +3,7 @@ import { gateCount } from '../cells/cellFactory';
 import type { CellKind, ComponentInfo } from '../cells/recurrentCell';
 import type { LanguageModel } from '../languageModel';
 import { type MatVecKernel, PANEL, createMatVecKernel, packPanels, padToPanel } from './matVecKernel';
-import type { ComponentSink, StreamingRunner } from './streamingRunner';
+import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunner';
 
 export interface ArrayRunnerOptions {
   /** Force the WebAssembly SIMD kernel (true) or its JavaScript twin (false); default: SIMD where supported. */
@@ -56,6 +56,8 @@ interface Layer {
   scratch: number;
   /** Heap views of each component, for the sinks. */
   views: Map<string, Float32Array>;
+  /** Heap views of the state, [h] or [h, c], for a StateHook. */
+  stateViews: Float32Array[];
 }
 
 /** How the first layer turns an id into its projection x·W + b. */
@@ -124,6 +126,7 @@ export class ArrayRunner implements StreamingRunner {
         recurrentProjection: gru && resetAfter ? take(width) : -1,
         scratch: gru && !resetAfter ? take(padded) : -1,
         views: new Map(),
+        stateViews: [],
       };
     });
     const first = this.layers[0]!;
@@ -158,6 +161,7 @@ export class ArrayRunner implements StreamingRunner {
         }
       }
       for (const [id, at] of componentAddresses(layer)) layer.views.set(id, heap.subarray(at, at + layer.units));
+      layer.stateViews = (layer.c >= 0 ? [layer.h, layer.c] : [layer.h]).map((at) => heap.subarray(at, at + layer.units));
     });
     if (!oneHot) heap.set(model.weight('embedding').dataSync() as Float32Array, this.input.embedding);
     this.kernel = kernel;
@@ -178,7 +182,7 @@ export class ArrayRunner implements StreamingRunner {
     return new Float32Array(this.stateLength);
   }
 
-  run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0): void {
+  run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0, hook?: StateHook): void {
     const kernel = this.live();
     if (state.length !== this.stateLength) throw new RangeError(`run: state has ${state.length} values, expected ${this.stateLength}`);
     // Check everything first so that a bad call leaves state and sinks untouched.
@@ -216,6 +220,7 @@ export class ArrayRunner implements StreamingRunner {
         if (layer.kind === 'lstm') stepLstm(kernel, layer, x);
         else if (layer.kind === 'gru') stepGru(kernel, layer, x);
         else stepRnn(kernel, layer, x);
+        if (hook) hook(l, outOffset + t, layer.stateViews);
       }
       const row = outOffset + t;
       for (let s = 0; s < outs.length; s++) outs[s]!.set(views[s]!, row * widths[s]!);
@@ -225,7 +230,10 @@ export class ArrayRunner implements StreamingRunner {
 
   dispose(): void {
     this.kernel = undefined;
-    for (const layer of this.layers) layer.views.clear();
+    for (const layer of this.layers) {
+      layer.views.clear();
+      layer.stateViews = [];
+    }
   }
 
   private live(): MatVecKernel {

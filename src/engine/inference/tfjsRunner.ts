@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel, LayerState } from '../languageModel';
-import type { ComponentSink, StreamingRunner } from './streamingRunner';
+import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunner';
 
 /**
  * The reference StreamingRunner: the tfjs model itself, with the flat state converted to and
@@ -26,13 +26,22 @@ export class TfjsRunner implements StreamingRunner {
     return new Float32Array(this.stateLength);
   }
 
-  run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0): void {
+  run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0, hook?: StateHook): void {
     if (ids.length === 0) return;
     const wanted = new Set(sinks.map((s) => `${s.layer}/${s.component}`));
+    // The hook edits plain arrays, as on the ArrayRunner: read the state back, edit, rebuild it.
+    const intervene = hook
+      ? (layer: number, step: number, s: LayerState): LayerState => {
+          const arrays = s.map((t) => (t.dataSync() as Float32Array).slice());
+          hook(layer, outOffset + step, arrays);
+          return arrays.map((a) => tf.tensor2d(a, [1, a.length]));
+        }
+      : undefined;
     const { internals, next } = tf.tidy(() => {
       const r = this.model.run(ids, 1, ids.length, this.toTensors(state), {
         collect: (layer, c) => wanted.has(`${layer}/${c}`),
         skipLogits: true,
+        intervene,
       });
       return { internals: r.internals, next: r.state };
     });

@@ -233,26 +233,25 @@ export class HeatmapController extends DocumentPanelController<PanelTarget> {
     const wanted = { ...this.relevance, features: [...this.relevance.features] };
     this.relevanceShown = wanted;
     try {
-      let data: RelevanceData;
       if (wanted.features.length === 0) {
-        data = { statistic: wanted.statistic, statisticLabel: '', neutral: 0, features: [] };
+        this.showRelevance(panel, controller, { statistic: wanted.statistic, statisticLabel: '', neutral: 0, features: [] });
       } else {
         const document = await this.document(t);
-        const table = await this.withAnalysis(document, t, controller.signal, () =>
-          this.s.engine.request(
-            'relevanceTable',
-            { docId: document.uri.toString(), features: wanted.features, statistic: wanted.statistic, topK: wanted.topK },
-            { signal: controller.signal },
-          ),
-        );
-        const { modelId: _modelId, ...rest } = table;
-        data = rest;
+        // The scores come at once; the permutation p-values (a second or more on a wide layer)
+        // follow in a second request, so the panel never waits for them.
+        for (const permutations of [0, undefined]) {
+          const table = await this.withAnalysis(document, t, controller.signal, () =>
+            this.s.engine.request(
+              'relevanceTable',
+              { docId: document.uri.toString(), features: wanted.features, statistic: wanted.statistic, topK: wanted.topK, permutations },
+              { signal: controller.signal },
+            ),
+          );
+          const { modelId: _modelId, ...data } = table;
+          this.showRelevance(panel, controller, data);
+        }
       }
       this.relevanceRetries = 0;
-      if (!controller.signal.aborted && this.panel === panel) {
-        panel.showRelevance(data);
-        this.syncWithFile();
-      }
     } catch (e) {
       if (this.relevanceShown === wanted) this.relevanceShown = undefined;
       if (controller.signal.aborted) return;
@@ -265,6 +264,12 @@ export class HeatmapController extends DocumentPanelController<PanelTarget> {
     } finally {
       if (this.relevanceRun === controller) this.relevanceRun = undefined;
     }
+  }
+
+  private showRelevance(panel: HeatmapPanel, controller: AbortController, data: RelevanceData): void {
+    if (controller.signal.aborted || this.panel !== panel) return;
+    panel.showRelevance(data);
+    this.syncWithFile();
   }
 
   private async revealToken(index: number): Promise<void> {
