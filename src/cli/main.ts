@@ -18,9 +18,11 @@ import { IMAGE_INVERT_HELP, IMAGE_INVERT_OPTIONS, imageInvertCommand } from './c
 import { IMAGE_MAXIMIZE_HELP, IMAGE_MAXIMIZE_OPTIONS, imageMaximizeCommand } from './commands/imageMaximize';
 import { IMAGE_SALIENCY_HELP, IMAGE_SALIENCY_OPTIONS, imageSaliencyCommand } from './commands/imageSaliency';
 import { IMAGE_TRAIN_HELP, IMAGE_TRAIN_OPTIONS, imageTrainCommand } from './commands/imageTrain';
+import { FOOL_HELP, FOOL_OPTIONS, foolCommand } from './commands/fool';
 import { INFO_HELP, INFO_OPTIONS, infoCommand } from './commands/info';
 import { INTERVENE_HELP, INTERVENE_OPTIONS, interveneCommand } from './commands/intervene';
 import { NEIGHBOURS_HELP, NEIGHBOURS_OPTIONS, neighboursCommand } from './commands/neighbours';
+import { INVERT_HELP, INVERT_OPTIONS, invertCommand } from './commands/invert';
 import { MAXIMIZE_HELP, MAXIMIZE_OPTIONS, maximizeCommand } from './commands/maximize';
 import { RELEVANCE_HELP, RELEVANCE_OPTIONS, relevanceCommand } from './commands/relevance';
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report';
@@ -66,6 +68,8 @@ const COMMANDS: Record<string, Command> = {
   contexts: { options: CONTEXTS_OPTIONS, help: CONTEXTS_HELP, run: contextsCommand },
   maximize: { options: MAXIMIZE_OPTIONS, help: MAXIMIZE_HELP, run: maximizeCommand },
   saliency: { options: SALIENCY_OPTIONS, help: SALIENCY_HELP, run: saliencyCommand },
+  fool: { options: FOOL_OPTIONS, help: FOOL_HELP, run: foolCommand },
+  invert: { options: INVERT_OPTIONS, help: INVERT_HELP, run: invertCommand },
 };
 
 const USAGE = `neuron-lens: train small recurrent language models and see what their neurons do
@@ -79,7 +83,7 @@ Commands:
   fourier      spectra of neuron activity over tokens, peaks, band-of-interest ranking
   report       HTML report: relevance, coloured text, heatmap and spectra for a text
   info         describe and validate a model folder
-  import       import a Keras / TensorFlow.js Layers RNN, LSTM or GRU language model
+  import       import a Keras / TensorFlow.js Layers RNN, LSTM or GRU language model or classifier
   demo         train (or reuse) a small model, print coloured text, write an HTML report
   image-train        train an MLP or ConvNet image classifier (default: MNIST digits); accuracy, confusion matrix
   image-activations  every layer's activations / feature maps for an image, most active filters
@@ -98,6 +102,8 @@ Commands:
   contexts     the corpus snippets where one neuron is most and least active
   maximize     token sequences that drive a neuron or next-token logit highest (activation maximisation)
   saliency     per-token gradient saliency or integrated gradients for a neuron or next-token logit
+  fool         a few token substitutions (HotFlip) that change a classifier's prediction
+  invert       token sequences whose hidden state matches the one a text leaves (feature inversion)
 
 Common options: --backend auto|tensorflow|wasm|cpu  --json  --verbose  --no-color  --help
 Run "neuron-lens COMMAND --help" for a command's options.`;

@@ -98,10 +98,12 @@ export class EngineSession {
   async importLayersModel(params: EngineMethods['importLayersModel']['params']): Result<'importLayersModel'> {
     const vocab = params.vocab === undefined ? undefined : requireString(params.vocab, 'vocab', { nonEmpty: true });
     const level = params.level === undefined ? undefined : requireOneOf(params.level, 'level', TOKEN_LEVELS);
+    const classes = params.classes === undefined ? undefined : requireString(params.classes, 'classes', { nonEmpty: true });
     return importLayersModelToFolder({
       modelJson: requireString(params.modelJson, 'modelJson', { nonEmpty: true }),
       vocab,
       level,
+      classes,
       out: requireString(params.out, 'out', { nonEmpty: true }),
     });
   }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { LIMITS } from './architecture';
 import { NeuronLensError } from './errors';
 import { describeValue } from '../shared/errors';
 import { TOKEN_LEVELS, type TokenLevel } from './tokenizer';
@@ -140,4 +141,51 @@ export function inferLevel(tokens: readonly string[]): TokenLevel {
 
 export function isTokenLevel(x: unknown): x is TokenLevel {
   return TOKEN_LEVELS.includes(x as TokenLevel);
+}
+
+/** A classes file names a few labels; anything bigger is not one. */
+const MAX_CLASSES_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads the class names of an imported classifier, in the order of its output units: a JSON list
+ * of strings, or a text file with one name per line. Names must be distinct and non-empty, since
+ * they are what a prediction reports.
+ */
+export function parseClassesFile(file: string): string[] {
+  const wrong = (what: string): never => {
+    throw new NeuronLensError(`Classes file ${file}: ${what}`, 'invalid-input');
+  };
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    throw new NeuronLensError(`Classes file not found: ${file}`, 'not-found');
+  }
+  if (size > MAX_CLASSES_FILE_BYTES) wrong(`larger than ${MAX_CLASSES_FILE_BYTES / 1048576} MB`);
+  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  let names: string[];
+  if (text.trimStart().startsWith('[')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      wrong(`looks like JSON but does not parse (${(e as Error).message})`);
+    }
+    if (!Array.isArray(json) || !json.every((c) => typeof c === 'string')) wrong('a JSON classes file must be a list of strings');
+    names = json as string[];
+  } else {
+    names = text.split('\n').map((l) => l.replace(/\r$/, ''));
+    if (names.length > 1 && names[names.length - 1] === '') names.pop();
+  }
+  if (names.length === 0 || (names.length === 1 && names[0] === '')) wrong('it names no classes');
+  if (names.length > LIMITS.maxClasses) wrong(`it names ${names.length} classes, more than ${LIMITS.maxClasses}`);
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (name.trim() === '' || name.length > LIMITS.maxClassName) {
+      wrong(`class ${i + 1} must be a non-empty name of at most ${LIMITS.maxClassName} characters, not ${describeValue(name)}`);
+    }
+    if (seen.has(name)) wrong(`the class ${describeValue(name)} appears twice`);
+    seen.add(name);
+  });
+  return names;
 }

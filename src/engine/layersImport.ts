@@ -1,12 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { LIMITS, type LanguageModelArchitecture, type LayerSpec, describeArchitecture, validateArchitecture } from './architecture';
+import {
+  DEFAULT_CLASSIFIER_MAX_TOKENS,
+  LIMITS,
+  type LanguageModelArchitecture,
+  type LayerSpec,
+  describeArchitecture,
+  validateArchitecture,
+} from './architecture';
 import type { ActivationName } from './cells/activationFunctions';
 import type { CellKind } from './cells/recurrentCell';
 import { NeuronLensError } from './errors';
 import { describeValue } from '../shared/errors';
-import { fitVocabulary, inferLevel, parseVocabularyFile } from './importVocabulary';
+import { fitVocabulary, inferLevel, parseClassesFile, parseVocabularyFile } from './importVocabulary';
 import { LanguageModel } from './languageModel';
 import { saveModel } from './modelFolder';
 import { ModelTokenizer } from './modelTokenizer';
@@ -21,23 +28,37 @@ import { Vocabulary } from './vocabulary';
  * read or allocated.
  *
  * Supported: [InputLayer] → [Embedding] → SimpleRNN | LSTM | GRU (one or more, of one kind) →
- * Dense or TimeDistributed(Dense) with softmax or linear activation over the input vocabulary
- * (a language model), with Dropout / SpatialDropout1D anywhere (identity at inference) and an
- * optional Activation(softmax | linear) after the Dense.
+ * - a language model: Dense or TimeDistributed(Dense), softmax or linear, over the input
+ *   vocabulary at every token;
+ * - a classifier: the last recurrent layer with return_sequences false (pooling `last`), or
+ *   return_sequences true then GlobalAveragePooling1D (pooling `mean`), then Dense(classes) with
+ *   softmax or linear, or Dense(1) with sigmoid (binary: two classes whose logits are [0, z], so
+ *   that softmax gives [1 − σ(z), σ(z)], exactly Keras' probability for class 1 and its complement);
+ * with Dropout / SpatialDropout1D anywhere (identity at inference) and an optional Activation
+ * after a linear Dense.
  */
 
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
 
-export const SUPPORTED_LAYERS = 'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, TimeDistributed(Dense), Dropout, Activation';
+export const SUPPORTED_LAYERS =
+  'InputLayer, Embedding, SimpleRNN, LSTM, GRU, GlobalAveragePooling1D, Dense, TimeDistributed(Dense), Dropout, Activation';
 
 const RECURRENT_CLASSES: Record<string, CellKind> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
 const IDENTITY_CLASSES = new Set(['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout']);
-const NOT_YET: Record<string, string> = {
-  Bidirectional: 'Bidirectional layers are not supported yet (only forward, left-to-right recurrent layers are)',
-  Masking: 'Masking layers are not supported (every token is read, none skipped)',
-  CuDNNLSTM: 'CuDNNLSTM layers are not supported; re-save the model with a plain LSTM layer',
-  CuDNNGRU: 'CuDNNGRU layers are not supported; re-save the model with a plain GRU layer',
+/** Why a known Keras layer is refused; the message reads `layer "name" (Class) <reason>`. */
+const REFUSED: Record<string, string> = {
+  Bidirectional: 'is not supported yet (only forward, left-to-right recurrent layers are)',
+  Masking: 'is not supported (every token is read, none skipped)',
+  CuDNNLSTM: 'is not supported; re-save the model with a plain LSTM layer',
+  CuDNNGRU: 'is not supported; re-save the model with a plain GRU layer',
+  GlobalMaxPooling1D:
+    'is not supported (a classifier may read the last step, return_sequences false, or average with GlobalAveragePooling1D)',
+  Flatten: 'is not supported (a classifier may read the last step, return_sequences false, or average with GlobalAveragePooling1D)',
+  Conv1D: 'is not supported (convolutions over text are not imported; only recurrent layers are)',
+  Attention: 'is not supported (attention layers are not imported; only recurrent layers are)',
+  AdditiveAttention: 'is not supported (attention layers are not imported; only recurrent layers are)',
+  MultiHeadAttention: 'is not supported (attention layers are not imported; only recurrent layers are)',
 };
 
 export interface LayersImportOptions {
@@ -47,6 +68,13 @@ export interface LayersImportOptions {
   vocab?: string;
   /** Tokenization level; default: the tokenizer file's `char_level`, else guessed from the tokens. */
   level?: TokenLevel;
+  /**
+   * Class names of a classifier: a JSON list or one name per line. Giving it also imports a
+   * model whose output happens to be as wide as its vocabulary as a classifier.
+   */
+  classes?: string;
+  /** Tokens a classifier reads; default: the Keras input length, else 128. */
+  maxTokens?: number;
 }
 
 export interface LayersImportResult {
@@ -74,12 +102,18 @@ interface RecurrentPlan {
   returnSequences: boolean;
 }
 
+type OutputActivation = 'softmax' | 'linear' | 'sigmoid';
+
 interface Plan {
   embedding?: { layer: KerasLayer; inputDim: number; outputDim: number };
   recurrent: RecurrentPlan[];
-  dense?: { layer: KerasLayer; units: number; useBias: boolean };
+  /** GlobalAveragePooling1D after a sequence-returning recurrent layer: a mean-pooled classifier. */
+  meanPooling?: KerasLayer;
+  dense?: { layer: KerasLayer; units: number; useBias: boolean; timeDistributed: boolean; activation: OutputActivation };
   /** Input width when there is no Embedding (one-hot inputs). */
   oneHotInput?: number;
+  /** Tokens per input when the model fixes it (`batch_input_shape` [batch, steps, …], `input_length`). */
+  inputLength?: number;
   notes: string[];
 }
 
@@ -213,6 +247,17 @@ function positiveInt(file: string, layer: KerasLayer, key: string, max: number):
   return v;
 }
 
+function inputShapeOf(layer: KerasLayer): unknown[] | undefined {
+  const shape = layer.config.batch_input_shape ?? layer.config.batch_shape;
+  return Array.isArray(shape) ? shape : undefined;
+}
+
+/** The steps axis of a `[batch, steps, …]` input shape, or an Embedding's `input_length`. */
+function inputLengthOf(layer: KerasLayer): number | undefined {
+  const steps = inputShapeOf(layer)?.[1] ?? layer.config.input_length;
+  return typeof steps === 'number' && Number.isInteger(steps) && steps >= 1 ? steps : undefined;
+}
+
 function lastDimOfInputShape(layer: KerasLayer): number | undefined {
   const shape = layer.config.batch_input_shape ?? layer.config.batch_shape ?? layer.config.input_shape;
   if (Array.isArray(shape) && typeof shape[shape.length - 1] === 'number') return shape[shape.length - 1] as number;
@@ -227,7 +272,10 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
   for (const layer of layers) {
     const cls = layer.className;
     if (cls === 'InputLayer') {
-      if (p.recurrent.length === 0 && !p.embedding) p.oneHotInput = lastDimOfInputShape(layer);
+      if (p.recurrent.length === 0 && !p.embedding) {
+        p.oneHotInput = lastDimOfInputShape(layer);
+        p.inputLength = inputLengthOf(layer);
+      }
       continue;
     }
     if (IDENTITY_CLASSES.has(cls)) {
@@ -235,11 +283,44 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
       continue;
     }
     if (afterDense) {
+      const dense = p.dense!;
+      if (cls === 'Dense' || cls === 'TimeDistributed') {
+        fail(
+          file,
+          `layer ${layerLabel(dense.layer)} is followed by another Dense layer ${layerLabel(layer)}: only one Dense layer, the last, is supported (no hidden Dense layers)`,
+        );
+      }
       const act = layer.config.activation;
-      if (cls === 'Activation' && (act === 'softmax' || act === 'linear')) continue;
-      fail(file, `layer ${layerLabel(layer)} follows the output Dense layer; only a softmax or linear Activation may`);
+      if (cls === 'Activation' && act === 'linear') continue;
+      if (cls === 'Activation' && (act === 'softmax' || act === 'sigmoid') && dense.activation === 'linear') {
+        dense.activation = act;
+        continue;
+      }
+      fail(file, `layer ${layerLabel(layer)} follows the output Dense layer; only a linear Activation, or one after a linear Dense, may`);
     }
-    if (NOT_YET[cls]) fail(file, `layer ${layerLabel(layer)}: ${NOT_YET[cls]}`);
+    if (REFUSED[cls]) fail(file, `layer ${layerLabel(layer)} ${REFUSED[cls]}`);
+    if (p.meanPooling && cls !== 'Dense') {
+      fail(file, `layer ${layerLabel(layer)} follows the pooling layer ${layerLabel(p.meanPooling)}; only the output Dense layer may`);
+    }
+    if (cls === 'GlobalAveragePooling1D') {
+      const previous = p.recurrent[p.recurrent.length - 1];
+      if (!previous) fail(file, `layer ${layerLabel(layer)}: pooling before any recurrent layer is not supported`);
+      if (!previous.returnSequences) {
+        fail(
+          file,
+          `layer ${layerLabel(layer)} averages over steps, but ${layerLabel(previous.layer)} returns only its last step (return_sequences false)`,
+        );
+      }
+      if (layer.config.data_format === 'channels_first') {
+        fail(
+          file,
+          `layer ${layerLabel(layer)} averages over features (data_format channels_first); only averaging over steps is supported`,
+        );
+      }
+      if (layer.config.keepdims === true) fail(file, `layer ${layerLabel(layer)} keeps the steps axis (keepdims), which is not supported`);
+      p.meanPooling = layer;
+      continue;
+    }
     if (cls === 'Embedding') {
       if (p.embedding || p.recurrent.length > 0) fail(file, `layer ${layerLabel(layer)}: an Embedding must be the first layer`);
       const inputDim = positiveInt(file, layer, 'input_dim', LIMITS.maxVocab);
@@ -248,11 +329,15 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
         p.notes.push(`Embedding ${layerLabel(layer)} masks id 0 (mask_zero); here id 0 (<unk>) is read like any token`);
       }
       p.embedding = { layer, inputDim, outputDim };
+      p.inputLength ??= inputLengthOf(layer);
       continue;
     }
     const kind = RECURRENT_CLASSES[cls];
     if (kind) {
-      if (p.recurrent.length === 0 && !p.embedding) p.oneHotInput ??= lastDimOfInputShape(layer);
+      if (p.recurrent.length === 0 && !p.embedding) {
+        p.oneHotInput ??= lastDimOfInputShape(layer);
+        p.inputLength ??= inputLengthOf(layer);
+      }
       const previous = p.recurrent[p.recurrent.length - 1];
       if (previous && previous.kind !== kind) {
         fail(file, `layer ${layerLabel(layer)} follows a ${previous.layer.className} layer: a stack must use one kind of recurrent layer`);
@@ -298,13 +383,19 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
     if (dense) {
       if (p.recurrent.length === 0) fail(file, `layer ${layerLabel(layer)}: a Dense layer before any recurrent layer is not supported`);
       const act = dense.config.activation ?? 'linear';
-      if (act !== 'softmax' && act !== 'linear') {
+      if (act !== 'softmax' && act !== 'linear' && act !== 'sigmoid') {
         fail(
           file,
-          `layer ${layerLabel(layer)} has activation ${describeValue(act)}; the output layer must be softmax or linear (one output Dense layer is supported)`,
+          `layer ${layerLabel(layer)} has activation ${describeValue(act)}; the output layer must be softmax, sigmoid or linear (one output Dense layer is supported, no hidden ones)`,
         );
       }
-      p.dense = { layer, units: positiveInt(file, dense, 'units', LIMITS.maxVocab), useBias: dense.config.use_bias !== false };
+      p.dense = {
+        layer,
+        units: positiveInt(file, dense, 'units', LIMITS.maxVocab),
+        useBias: dense.config.use_bias !== false,
+        timeDistributed: cls === 'TimeDistributed',
+        activation: act,
+      };
       afterDense = true;
       continue;
     }
@@ -314,20 +405,59 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
   if (p.recurrent.length > LIMITS.maxLayers)
     fail(file, `the model has ${p.recurrent.length} recurrent layers, more than ${LIMITS.maxLayers}`);
   if (!p.dense) fail(file, 'the model has no output Dense layer after its recurrent layers');
-  const vocab = p.embedding?.inputDim ?? p.oneHotInput;
-  if (vocab !== undefined && p.dense.units !== vocab) {
+  return p;
+}
+
+/**
+ * Language model or classifier. A classifier pools (GlobalAveragePooling1D), has a sigmoid output,
+ * an output not as wide as the vocabulary, or was asked for (a classes file); anything else keeps
+ * the language-model import (whose last-step-only models predict at every token).
+ */
+function decideTask(file: string, p: Plan, vocab: number, wantClassifier: boolean): ClassifierHead | undefined {
+  const dense = p.dense!;
+  const last = p.recurrent[p.recurrent.length - 1]!;
+  const classifier = wantClassifier || !!p.meanPooling || dense.activation === 'sigmoid' || dense.units !== vocab;
+  if (!classifier) {
+    if (!last.returnSequences) {
+      p.notes.push(
+        `layer ${layerLabel(last.layer)} returns only its last step in Keras; here every token gets a prediction (the last one is Keras'); its output is as wide as the vocabulary, so it is imported as a language model (pass a classes file to import it as a classifier)`,
+      );
+    }
+    return undefined;
+  }
+  const why = dense.units !== vocab ? ` (its ${dense.units} units are not the vocabulary's ${vocab})` : '';
+  if (dense.timeDistributed) {
+    fail(file, `the output layer ${layerLabel(dense.layer)} is TimeDistributed, one prediction per token: it is not a classifier${why}`);
+  }
+  if (last.returnSequences && !p.meanPooling) {
     fail(
       file,
-      `the output layer ${layerLabel(p.dense.layer)} has ${p.dense.units} units but the input vocabulary has ${vocab}: classifier heads are not supported yet (only language models, which predict the next token)`,
+      `the output layer ${layerLabel(dense.layer)} predicts at every token${why}, which is neither a language model nor a classifier: a classifier's last recurrent layer ${layerLabel(last.layer)} must return only its last step (return_sequences false) or be followed by GlobalAveragePooling1D`,
     );
   }
-  const last = p.recurrent[p.recurrent.length - 1]!;
-  if (!last.returnSequences) {
-    p.notes.push(
-      `layer ${layerLabel(last.layer)} returns only its last step in Keras; here every token gets a prediction (the last one is Keras')`,
+  if (dense.activation === 'softmax' && dense.units === 1) {
+    fail(file, `the output layer ${layerLabel(dense.layer)} is a softmax over 1 unit, which is always 1; a binary classifier uses sigmoid`);
+  }
+  if (dense.activation === 'sigmoid' && dense.units !== 1) {
+    fail(
+      file,
+      `the output layer ${layerLabel(dense.layer)} has ${dense.units} sigmoid units (multi-label); only one-of-n classifiers are supported (softmax, or 1 sigmoid unit for two classes)`,
     );
   }
-  return p;
+  const binary = dense.units === 1;
+  if (binary && dense.activation === 'linear') {
+    p.notes.push(`the output layer ${layerLabel(dense.layer)} gives one logit z (linear): classes get probabilities 1 − σ(z) and σ(z)`);
+  } else if (dense.activation === 'linear') {
+    p.notes.push(`the output layer ${layerLabel(dense.layer)} gives logits (linear): the probabilities shown are their softmax`);
+  }
+  return { binary, classes: binary ? 2 : dense.units, pooling: p.meanPooling ? 'mean' : 'last' };
+}
+
+interface ClassifierHead {
+  /** One sigmoid (or logit) unit, mapped to two classes with logits [0, z]. */
+  binary: boolean;
+  classes: number;
+  pooling: 'last' | 'mean';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +526,8 @@ interface Mapped {
   row?: number;
   /** Shape of our weight; zeros when there is no source (use_bias false). */
   shape: number[];
+  /** The source fills the last column of a two-column weight whose first column is 0 (binary heads). */
+  secondColumn?: boolean;
 }
 
 function expectShape(file: string, layer: KerasLayer, part: string, entry: ManifestEntry | undefined, shape: number[]): ManifestEntry {
@@ -409,8 +541,15 @@ function expectShape(file: string, layer: KerasLayer, part: string, entry: Manif
   return entry;
 }
 
+interface WeightPlan {
+  arch: LanguageModelArchitecture;
+  mapped: Mapped[];
+  mapping: string[];
+  head?: ClassifierHead;
+}
+
 /** Decides, from the manifest alone, which entry fills which of our weights (shapes checked). */
-function mapWeights(file: string, p: Plan, manifest: Manifest): { arch: LanguageModelArchitecture; mapped: Mapped[]; mapping: string[] } {
+function mapWeights(file: string, p: Plan, manifest: Manifest, wantClassifier: boolean): WeightPlan {
   const mapped: Mapped[] = [];
   const mapping: string[] = [];
   let vocab: number;
@@ -429,13 +568,8 @@ function mapWeights(file: string, p: Plan, manifest: Manifest): { arch: Language
     if (!kernel || kernel.shape.length !== 2) fail(file, `the weights of layer ${layerLabel(first.layer)} have no 2-D kernel`);
     vocab = p.oneHotInput ?? kernel.shape[0]!;
     inputSize = vocab;
-    if (p.dense!.units !== vocab) {
-      fail(
-        file,
-        `the output layer has ${p.dense!.units} units but the input has ${vocab} features: classifier heads are not supported yet`,
-      );
-    }
   }
+  const head = decideTask(file, p, vocab, wantClassifier);
   const layers: LayerSpec[] = [];
   p.recurrent.forEach((r, i) => {
     const gates = r.kind === 'lstm' ? 4 : r.kind === 'gru' ? 3 : 1;
@@ -479,22 +613,63 @@ function mapWeights(file: string, p: Plan, manifest: Manifest): { arch: Language
   });
   const dense = p.dense!;
   const dw = layerWeights(manifest, dense.layer.name);
-  const kernel = expectShape(file, dense.layer, 'kernel', dw.get('kernel'), [inputSize, vocab]);
-  mapped.push({ target: 'output/kernel', source: kernel, shape: [inputSize, vocab] });
-  const bias = dense.useBias ? expectShape(file, dense.layer, 'bias', dw.get('bias'), [vocab]) : undefined;
-  mapped.push({ target: 'output/bias', source: bias, shape: [vocab] });
-  mapping.push(`${layerLabel(dense.layer)} → output [${inputSize}, ${vocab}]`);
-  const arch: LanguageModelArchitecture = {
-    task: 'language-model',
+  const width = head ? head.classes : vocab;
+  const kernel = expectShape(file, dense.layer, 'kernel', dw.get('kernel'), [inputSize, dense.units]);
+  const secondColumn = head?.binary === true;
+  mapped.push({ target: 'output/kernel', source: kernel, shape: [inputSize, width], secondColumn });
+  const bias = dense.useBias ? expectShape(file, dense.layer, 'bias', dw.get('bias'), [dense.units]) : undefined;
+  mapped.push({ target: 'output/bias', source: bias, shape: [width], secondColumn });
+  if (p.meanPooling) mapping.push(`${layerLabel(p.meanPooling)} → pooling mean`);
+  const headText = secondColumn ? ' (logits [0, z]: two classes)' : head ? ` (${head.classes} classes)` : '';
+  mapping.push(`${layerLabel(dense.layer)} → output [${inputSize}, ${width}]${headText}`);
+  const body = {
     cell: p.recurrent[0]!.kind,
-    level: 'char',
+    level: 'char' as TokenLevel,
     vocabSize: vocab,
     embeddingSize: p.embedding ? p.embedding.outputDim : 0,
     layers,
     dropout: 0,
   };
+  // Placeholder classes and length; importLayersModel names them once the classes file is read.
+  const arch: LanguageModelArchitecture = head
+    ? { task: 'classifier', ...body, classes: [], pooling: head.pooling, maxTokens: DEFAULT_CLASSIFIER_MAX_TOKENS }
+    : { task: 'language-model', ...body };
   if (vocab < 2) fail(file, `the vocabulary has ${vocab} entries; at least 2 are needed`);
-  return { arch, mapped, mapping };
+  return { arch, mapped, mapping, head };
+}
+
+/** `class 0` … `class n−1`, or the classes file's names (one name for a binary head: [not x, x]). */
+export function importedClassNames(names: readonly string[] | undefined, count: number, binary: boolean): string[] | string {
+  if (!names) return Array.from({ length: count }, (_, i) => `class ${i}`);
+  if (names.length === count) return [...names];
+  if (binary && names.length === 1) return [`not ${names[0]!}`, names[0]!];
+  const expected = binary ? '2 (or 1: the class a sigmoid unit predicts)' : String(count);
+  return `it names ${names.length} class${names.length === 1 ? '' : 'es'}, the model's output needs ${expected}`;
+}
+
+/**
+ * The tokens an imported classifier reads: the user's choice, else the length Keras was built
+ * for, else the default. Keras' `pad_sequences` pads short texts with id 0 in front; here a text
+ * is read as it is, so both agree on texts Keras saw unpadded (or padded, with `mask_zero`).
+ */
+function classifierMaxTokens(p: Plan, requested: number | undefined): { maxTokens: number; note: string } {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1 || requested > LIMITS.maxTokens) {
+      throw new NeuronLensError(`max tokens must be an integer in [1, ${LIMITS.maxTokens}], not ${describeValue(requested)}`);
+    }
+    return { maxTokens: requested, note: `the classifier reads a text's first ${requested} tokens (as asked)` };
+  }
+  if (p.inputLength !== undefined) {
+    const maxTokens = Math.min(p.inputLength, LIMITS.maxTokens);
+    return {
+      maxTokens,
+      note: `the classifier reads a text's first ${maxTokens} tokens (the Keras input length ${p.inputLength}); texts are not padded (Keras' pad_sequences pads with id 0 in front)`,
+    };
+  }
+  return {
+    maxTokens: DEFAULT_CLASSIFIER_MAX_TOKENS,
+    note: `the Keras model does not fix its input length: the classifier reads a text's first ${DEFAULT_CLASSIFIER_MAX_TOKENS} tokens (choose with max tokens)`,
+  };
 }
 
 /** Reads the shards of the groups that hold needed weights, after checking their sizes. */
@@ -537,6 +712,13 @@ function readWeights(file: string, manifest: Manifest, needed: Set<number>): tf.
   return out;
 }
 
+/** [z0, z1, …] → [0, z0, 0, z1, …]: a one-unit column becomes the second of two (the first is 0). */
+export function besideZeros(column: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(2 * column.length);
+  for (let i = 0; i < column.length; i++) out[2 * i + 1] = column[i]!;
+  return out;
+}
+
 /** Builds our weights from the decoded ones (row split for GRU biases, zeros for use_bias false). */
 function buildWeights(file: string, mapped: Mapped[], decoded: tf.NamedTensorMap): Map<string, tf.Tensor> {
   const weights = new Map<string, tf.Tensor>();
@@ -551,7 +733,7 @@ function buildWeights(file: string, mapped: Mapped[], decoded: tf.NamedTensorMap
     if (!values.every(Number.isFinite)) fail(file, `weight ${clip(m.source.name)} contains NaN or infinite values`);
     const width = m.shape.reduce((a, b) => a * b, 1);
     const data = m.row === undefined ? values : values.subarray(m.row * width, (m.row + 1) * width);
-    weights.set(m.target, tf.tensor(Float32Array.from(data), m.shape));
+    weights.set(m.target, tf.tensor(m.secondColumn ? besideZeros(data) : Float32Array.from(data), m.shape));
   }
   return weights;
 }
@@ -563,7 +745,18 @@ export function importLayersModel(options: LayersImportOptions): LayersImportRes
   const { layers, kerasVersion } = kerasLayers(file, json);
   const p = plan(file, layers, kerasVersion);
   const manifest = readManifest(file, json);
-  const { arch, mapped, mapping } = mapWeights(file, p, manifest);
+  const classNames = options.classes ? parseClassesFile(options.classes) : undefined;
+  const { arch, mapped, mapping, head } = mapWeights(file, p, manifest, classNames !== undefined);
+  if (arch.task === 'classifier') {
+    const names = importedClassNames(classNames, head!.classes, head!.binary);
+    if (typeof names === 'string') throw new NeuronLensError(`Classes file ${options.classes!}: ${names}`, 'invalid-input');
+    arch.classes = names;
+    const { maxTokens, note } = classifierMaxTokens(p, options.maxTokens);
+    arch.maxTokens = maxTokens;
+    p.notes.push(note);
+  } else if (options.maxTokens !== undefined) {
+    p.notes.push('max tokens is ignored: the model is a language model, which reads texts of any length');
+  }
 
   const parsed = options.vocab ? parseVocabularyFile(options.vocab) : undefined;
   const { tokens, notes: vocabNotes } = fitVocabulary(parsed, arch.vocabSize);

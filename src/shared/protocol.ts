@@ -247,7 +247,8 @@ export interface EngineMethods {
    * model folder `out`; the host then loads it like any model folder.
    */
   importLayersModel: {
-    params: { modelJson: string; vocab?: string; level?: 'char' | 'word'; out: string };
+    /** `classes`: a classifier's class-names file (JSON list or one per line). */
+    params: { modelJson: string; vocab?: string; level?: 'char' | 'word'; classes?: string; out: string };
     result: { dir: string; description: string; notes: string[]; mapping: string[] };
     progress: never;
   };

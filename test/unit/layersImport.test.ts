@@ -6,10 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { main } from '../../src/cli/main';
 import type { Output } from '../../src/cli/output';
+import type { ClassifierArchitecture } from '../../src/engine/architecture';
 import { initBackend } from '../../src/engine/backend';
+import { classProbabilities } from '../../src/engine/classifier/classifierBatch';
 import { EngineSession } from '../../src/engine/engineSession';
 import { createStreamingRunner } from '../../src/engine/inference/createRunner';
-import { importLayersModel } from '../../src/engine/layersImport';
+import { besideZeros, importLayersModel, importedClassNames } from '../../src/engine/layersImport';
 import type { LanguageModel } from '../../src/engine/languageModel';
 import { loadModel } from '../../src/engine/modelFolder';
 import { tempDir } from './helpers';
@@ -258,7 +260,7 @@ describe('import of TensorFlow.js Layers models', () => {
     model.dispose();
   });
 
-  test('unsupported layers, classifier heads, corrupt shards and unsafe paths get clear messages', async () => {
+  test('unsupported layers, per-token heads that are not the vocabulary, corrupt shards and unsafe paths get clear messages', async () => {
     const m = tfl.sequential();
     m.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4, inputLength: STEPS }));
     m.add(tfl.layers.conv1d({ filters: 3, kernelSize: 2, name: 'my_conv' }));
@@ -277,14 +279,15 @@ describe('import of TensorFlow.js Layers models', () => {
     const biFile = await saveLayersModel(bi, tempDir('nl-layers-'));
     assert.throws(() => importLayersModel({ modelJson: biFile }), /layer "bi" \(Bidirectional\).*not supported yet/);
 
-    const cls = tfl.sequential();
-    cls.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4, inputLength: STEPS }));
-    cls.add(tfl.layers.gru({ units: 3, recurrentInitializer: 'glorotUniform' }));
-    cls.add(tfl.layers.dense({ units: 2, activation: 'softmax', name: 'sentiment' }));
-    const clsFile = await saveLayersModel(cls, tempDir('nl-layers-'));
+    // A per-token head over 2 classes (a tagger) is neither a language model nor a classifier.
+    const tagger = tfl.sequential();
+    tagger.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4, inputLength: STEPS }));
+    tagger.add(tfl.layers.gru({ units: 3, returnSequences: true, recurrentInitializer: 'glorotUniform', name: 'g' }));
+    tagger.add(tfl.layers.dense({ units: 2, activation: 'softmax', name: 'sentiment' }));
+    const taggerFile = await saveLayersModel(tagger, tempDir('nl-layers-'));
     assert.throws(
-      () => importLayersModel({ modelJson: clsFile }),
-      /"sentiment" \(Dense\) has 2 units.*classifier heads are not supported yet/,
+      () => importLayersModel({ modelJson: taggerFile }),
+      /"sentiment" \(Dense\) predicts at every token \(its 2 units are not the vocabulary's 11\).*"g" \(GRU\) must return only its last step/,
     );
 
     const ok = tfl.sequential();
@@ -431,5 +434,343 @@ describe('import of TensorFlow.js Layers models', () => {
     const again = await main(['import', '--layers-model', file, '--out', target, '--backend', 'wasm'], io([], err));
     assert.equal(again, 1);
     assert.match(err.join('\n'), /is not empty/);
+  });
+});
+
+/** Sequences of ids below VOCAB, from a seed, of the given lengths. */
+function idSequences(lengths: number[], seed: number): number[][] {
+  const r = tf.randomUniform([lengths.reduce((a, b) => a + b, 0)], 0, VOCAB, 'int32', seed).dataSync();
+  let at = 0;
+  return lengths.map((n) => Array.from(r.subarray(at, (at += n))));
+}
+
+/** tfjs-layers' predict of one sequence of ids (or one-hot rows), as a flat array. */
+function kerasPredict(keras: tfl.LayersModel, ids: number[], oneHot = false): Float32Array {
+  return tf.tidy(() => {
+    const x = oneHot ? tf.oneHot(tf.tensor2d([ids], [1, ids.length], 'int32'), VOCAB) : tf.tensor2d([ids], [1, ids.length]);
+    return (keras.predict(x) as tf.Tensor).dataSync() as Float32Array;
+  });
+}
+
+/** Keras' masked GlobalAveragePooling1D: softmax(mean of the recurrent outputs after `pad` masked steps · kernel + bias). */
+function maskedMeanReference(keras: tfl.LayersModel, ids: number[], pad: number): Float32Array {
+  const recurrent = keras.layers[1]!;
+  const [kernel, bias] = keras.layers[keras.layers.length - 1]!.getWeights();
+  return tf.tidy(() => {
+    const seq = tfl.model({ inputs: keras.inputs, outputs: recurrent.output as tfl.SymbolicTensor });
+    const h = tf.slice(seq.predict(tf.tensor2d([ids], [1, ids.length])) as tf.Tensor3D, [0, pad, 0]);
+    const pooled = tf.mean(h, 1) as tf.Tensor2D;
+    return tf.softmax(tf.add(tf.matMul(pooled, kernel as tf.Tensor2D), bias!)).dataSync() as Float32Array;
+  });
+}
+
+/** Our class probabilities of all sequences in one padded batch equal Keras' predict of each alone. */
+function assertSameProbabilities(model: LanguageModel, keras: tfl.LayersModel, inputs: number[][], oneHot = false): void {
+  const classes = (model.architecture as ClassifierArchitecture).classes.length;
+  const ours = classProbabilities(
+    model,
+    inputs.map((ids) => Int32Array.from(ids)),
+  );
+  inputs.forEach((ids, i) => {
+    let expected = kerasPredict(keras, ids, oneHot);
+    // A sigmoid unit gives p(class 1); the imported head gives [1 − p, p].
+    if (expected.length === 1) expected = Float32Array.from([1 - expected[0]!, expected[0]!]);
+    const got = ours.subarray(i * classes, (i + 1) * classes);
+    assert.ok(maxDiff(got, expected) < 1e-5, `input ${i} (${ids.length} tokens): probabilities differ by ${maxDiff(got, expected)}`);
+  });
+}
+
+describe('import of Keras classifiers', () => {
+  before(async () => {
+    assert.equal(await initBackend('wasm'), 'wasm');
+  });
+
+  test('Embedding → LSTM (last step) → Dropout → Dense(3, softmax): same probabilities, Keras input length, default class names', async () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 5, inputLength: STEPS }));
+    m.add(tfl.layers.lstm({ units: 6, recurrentInitializer: 'glorotUniform' }));
+    m.add(tfl.layers.dropout({ rate: 0.5 }));
+    m.add(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'topic' }));
+    randomizeWeights(m, 101, 0.9);
+    const { model, notes, mapping } = importLayersModel({ modelJson: await saveLayersModel(m, tempDir('nl-layers-')) });
+    const arch = model.architecture as ClassifierArchitecture;
+    assert.equal(arch.task, 'classifier');
+    assert.equal(arch.cell, 'lstm');
+    assert.equal(arch.pooling, 'last');
+    assert.equal(arch.maxTokens, STEPS);
+    assert.deepEqual(arch.classes, ['class 0', 'class 1', 'class 2']);
+    assert.ok(
+      notes.some((n) => n.includes(`first ${STEPS} tokens (the Keras input length ${STEPS})`)),
+      notes.join('\n'),
+    );
+    assert.match(mapping.join('\n'), /"topic" \(Dense\) → output \[6, 3\] \(3 classes\)/);
+    assertSameProbabilities(model, m, idSequences([STEPS, STEPS, STEPS, STEPS], 7));
+    model.dispose();
+  });
+
+  test('GRU classifier of variable-length input: texts of different lengths in one batch each match Keras; default maxTokens 128', async () => {
+    const input = tfl.input({ shape: [null as unknown as number] });
+    const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4 }).apply(input);
+    const gru = tfl.layers.gru({ units: 5, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }).apply(emb);
+    const out = tfl.layers.dense({ units: 4, activation: 'softmax' }).apply(gru) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: input, outputs: out });
+    randomizeWeights(m, 202, 0.9);
+    const { model, notes } = importLayersModel({ modelJson: await saveLayersModel(m, tempDir('nl-layers-')) });
+    const arch = model.architecture as ClassifierArchitecture;
+    assert.equal(arch.cell, 'gru');
+    assert.equal(arch.maxTokens, 128);
+    assert.ok(notes.some((n) => n.includes('does not fix its input length')));
+    assertSameProbabilities(model, m, idSequences([3, 12, 1, 7], 8));
+    model.dispose();
+  });
+
+  test('SimpleRNN over one-hot inputs → Dense(2, softmax), with a classes file of one name per line', async () => {
+    const input = tfl.input({ shape: [STEPS, VOCAB] });
+    const rnn = tfl.layers.simpleRNN({ units: 6, recurrentInitializer: 'glorotUniform' }).apply(input);
+    const out = tfl.layers.dense({ units: 2, activation: 'softmax' }).apply(rnn) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: input, outputs: out });
+    randomizeWeights(m, 303, 0.9);
+    const dir = tempDir('nl-layers-');
+    const classes = path.join(dir, 'classes.txt');
+    fs.writeFileSync(classes, 'negative\r\npositive\r\n');
+    const modelJson = await saveLayersModel(m, dir);
+    const { model } = importLayersModel({ modelJson, classes });
+    // The editor's import (the worker's request) passes the class names through as well.
+    const session = new EngineSession();
+    try {
+      const imported = await session.importLayersModel({ modelJson, classes, out: path.join(dir, 'imported') });
+      assert.deepEqual((await session.loadModel({ dir: imported.dir })).classes, ['negative', 'positive']);
+    } finally {
+      await session.dispose();
+    }
+    const arch = model.architecture as ClassifierArchitecture;
+    assert.equal(arch.cell, 'rnn');
+    assert.equal(arch.embeddingSize, 0);
+    assert.equal(arch.vocabSize, VOCAB);
+    assert.equal(arch.maxTokens, STEPS);
+    assert.deepEqual(arch.classes, ['negative', 'positive']);
+    assertSameProbabilities(model, m, idSequences([STEPS, STEPS, STEPS], 9), true);
+    model.dispose();
+  });
+
+  test('stacked LSTMs → GlobalAveragePooling1D → Dense(1, sigmoid): mean pooling, two classes [not x, x]', async () => {
+    const input = tfl.input({ shape: [null as unknown as number] });
+    const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4 }).apply(input);
+    const a = tfl.layers.lstm({ units: 5, returnSequences: true, recurrentInitializer: 'glorotUniform' }).apply(emb);
+    const b = tfl.layers.lstm({ units: 4, returnSequences: true, recurrentInitializer: 'glorotUniform' }).apply(a);
+    const pooled = tfl.layers.globalAveragePooling1d({ name: 'avg' }).apply(b);
+    const out = tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'is_spam' }).apply(pooled) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: input, outputs: out });
+    randomizeWeights(m, 404, 1.2);
+    const dir = tempDir('nl-layers-');
+    const classes = path.join(dir, 'classes.json');
+    fs.writeFileSync(classes, JSON.stringify(['spam']));
+    const { model, mapping } = importLayersModel({ modelJson: await saveLayersModel(m, dir), classes });
+    const arch = model.architecture as ClassifierArchitecture;
+    assert.equal(arch.pooling, 'mean');
+    assert.equal(arch.layers.length, 2);
+    assert.deepEqual(arch.classes, ['not spam', 'spam']);
+    assert.match(mapping.join('\n'), /"avg" \(GlobalAveragePooling1D\) → pooling mean/);
+    assert.match(mapping.join('\n'), /"is_spam" \(Dense\) → output \[4, 2\] \(logits \[0, z\]: two classes\)/);
+    const inputs = idSequences([2, 9, 5, 14], 10);
+    assertSameProbabilities(model, m, inputs);
+    // The weights are not so small that every probability sits near 0.5 (the test could not fail).
+    const p = inputs.map((ids) => kerasPredict(m, ids)[0]!);
+    assert.ok(Math.max(...p) - Math.min(...p) > 0.05, `Keras probabilities ${p.join(', ')} barely vary`);
+    model.dispose();
+  });
+
+  test("mask_zero: Keras' pre-padded input (pad_sequences) gives what the unpadded text gives here, for last and mean pooling", async () => {
+    for (const mean of [false, true]) {
+      const m = tfl.sequential();
+      m.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4, inputLength: 12, maskZero: true }));
+      m.add(tfl.layers.gru({ units: 5, returnSequences: mean, recurrentInitializer: 'glorotUniform' }));
+      if (mean) m.add(tfl.layers.globalAveragePooling1d({}));
+      m.add(tfl.layers.dense({ units: 3, activation: 'softmax' }));
+      randomizeWeights(m, mean ? 606 : 607, 1.2);
+      const { model, notes } = importLayersModel({ modelJson: await saveLayersModel(m, tempDir('nl-layers-')) });
+      assert.ok(notes.some((n) => n.includes('mask_zero')));
+      assert.equal((model.architecture as ClassifierArchitecture).maxTokens, 12);
+      // Texts without id 0 (Neuron Lens' <unk>), padded in front to Keras' 12 steps.
+      const texts = idSequences([4, 9, 12], mean ? 11 : 12).map((ids) => ids.map((id) => 1 + (id % (VOCAB - 1))));
+      const ours = classProbabilities(
+        model,
+        texts.map((ids) => Int32Array.from(ids)),
+      );
+      texts.forEach((ids, i) => {
+        const padded = [...new Array<number>(12 - ids.length).fill(0), ...ids];
+        // tfjs-layers' GlobalAveragePooling1D ignores the mask (Keras' averages unmasked steps only):
+        // the reference for mean pooling is Keras' masked mean of the GRU outputs, then the Dense.
+        const expected = mean ? maskedMeanReference(m, padded, 12 - ids.length) : kerasPredict(m, padded);
+        const got = ours.subarray(i * 3, (i + 1) * 3);
+        assert.ok(maxDiff(got, expected) < 1e-5, `${mean ? 'mean' : 'last'} input ${i}: differs by ${maxDiff(got, expected)}`);
+      });
+      model.dispose();
+    }
+  });
+
+  test('besideZeros and class naming', () => {
+    assert.deepEqual([...besideZeros([1.5, -2])], [0, 1.5, 0, -2]);
+    assert.deepEqual(importedClassNames(undefined, 3, false), ['class 0', 'class 1', 'class 2']);
+    assert.deepEqual(importedClassNames(['ham', 'spam'], 2, true), ['ham', 'spam']);
+    assert.deepEqual(importedClassNames(['spam'], 2, true), ['not spam', 'spam']);
+    assert.match(importedClassNames(['a', 'b'], 3, false) as string, /names 2 classes, the model's output needs 3/);
+  });
+
+  test('CLI: import --classes, then classify gives tfjs-layers predict probabilities; nothing leaks', async () => {
+    const input = tfl.input({ shape: [null as unknown as number] });
+    const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4 }).apply(input);
+    const gru = tfl.layers.gru({ units: 5, recurrentInitializer: 'glorotUniform' }).apply(emb);
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax' }).apply(gru) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: input, outputs: out });
+    randomizeWeights(m, 505, 1.2);
+    const dir = tempDir('nl-layers-');
+    const file = await saveLayersModel(m, dir);
+    const vocab = path.join(dir, 'vocab.txt');
+    fs.writeFileSync(vocab, ['<pad>', 'a', 'b', 'c', 'd', 'e', ' ', 'f', 'g', 'h', 'i'].join('\n'));
+    const classes = path.join(dir, 'classes.txt');
+    fs.writeFileSync(classes, 'red\ngreen\nblue\n');
+    const io = (o: string[], e: string[]): Output => ({ out: (l) => o.push(l), err: (l) => e.push(l), colour: false });
+    const target = path.join(tempDir('nl-layers-out-'), 'classifier');
+    const err: string[] = [];
+    const importOut: string[] = [];
+    const code = await main(
+      [
+        'import',
+        '--layers-model',
+        file,
+        '--vocab',
+        vocab,
+        '--classes',
+        classes,
+        '--max-tokens',
+        '20',
+        '--out',
+        target,
+        '--backend',
+        'wasm',
+      ],
+      io(importOut, err),
+    );
+    assert.equal(code, 0, err.join('\n'));
+    assert.match(
+      importOut.join('\n'),
+      /char-level GRU 5 .* classifier over 3 classes \(red, green, blue\), read at the last token, first 20 tokens/,
+    );
+    const text = 'abc dea gif';
+    const ids = [1, 2, 3, 6, 4, 5, 1, 6, 8, 10, 7];
+    const expected = kerasPredict(m, ids);
+    const before = tf.memory().numTensors;
+    for (let round = 0; round < 2; round++) {
+      const o: string[] = [];
+      const e: string[] = [];
+      assert.equal(await main(['classify', '--model', target, '--text', text, '--json', '--backend', 'wasm'], io(o, e)), 0, e.join('\n'));
+      const r = JSON.parse(o.join('')) as { predicted: string; probabilities: { label: string; probability: number }[] };
+      assert.deepEqual(
+        r.probabilities.map((p) => p.label),
+        ['red', 'green', 'blue'],
+      );
+      const got = r.probabilities.map((p) => p.probability);
+      assert.ok(maxDiff(got, expected) < 1e-5, `classify differs from predict by ${maxDiff(got, expected)}`);
+      assert.equal(r.predicted, ['red', 'green', 'blue'][expected.indexOf(Math.max(...expected))]);
+      const { model } = importLayersModel({ modelJson: file, classes });
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked across imports and classifications');
+  });
+
+  test('unsupported classifier layouts and bad classes files are refused, naming the layer or file', async () => {
+    const save = async (build: (m: tfl.Sequential) => void): Promise<string> => {
+      const m = tfl.sequential();
+      m.add(tfl.layers.embedding({ inputDim: VOCAB, outputDim: 4, inputLength: STEPS }));
+      build(m);
+      return saveLayersModel(m, tempDir('nl-layers-'));
+    };
+    const rnn = (o: { returnSequences?: boolean; name?: string } = {}) =>
+      tfl.layers.lstm({ units: 3, recurrentInitializer: 'glorotUniform', ...o });
+    const bi = await save((m) => {
+      m.add(tfl.layers.bidirectional({ layer: rnn() as tfl.RNN, name: 'bi_lstm' }));
+      m.add(tfl.layers.dense({ units: 2, activation: 'softmax' }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: bi }), /layer "bi_lstm" \(Bidirectional\) is not supported yet/);
+    const hidden = await save((m) => {
+      m.add(rnn());
+      m.add(tfl.layers.dense({ units: 8, activation: 'relu', name: 'hidden' }));
+      m.add(tfl.layers.dense({ units: 2, activation: 'softmax', name: 'out' }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: hidden }), /layer "hidden" \(Dense\) has activation "relu"/);
+    const twoDense = await save((m) => {
+      m.add(rnn());
+      m.add(tfl.layers.dense({ units: 8, name: 'hidden' }));
+      m.add(tfl.layers.dense({ units: 2, activation: 'softmax', name: 'out' }));
+    });
+    assert.throws(
+      () => importLayersModel({ modelJson: twoDense }),
+      /layer "hidden" \(Dense\) is followed by another Dense layer "out" \(Dense\): only one Dense layer, the last, is supported/,
+    );
+    const maxPool = await save((m) => {
+      m.add(rnn({ returnSequences: true }));
+      m.add(tfl.layers.globalMaxPooling1d({ name: 'maxpool' }));
+      m.add(tfl.layers.dense({ units: 2, activation: 'softmax' }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: maxPool }), /layer "maxpool" \(GlobalMaxPooling1D\) is not supported/);
+    const conv = await save((m) => {
+      m.add(tfl.layers.conv1d({ filters: 3, kernelSize: 2, name: 'conv' }));
+      m.add(tfl.layers.globalAveragePooling1d({}));
+      m.add(tfl.layers.dense({ units: 2, activation: 'softmax' }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: conv }), /layer "conv" \(Conv1D\) is not supported \(convolutions/);
+    const multiLabel = await save((m) => {
+      m.add(rnn());
+      m.add(tfl.layers.dense({ units: 3, activation: 'sigmoid', name: 'tags' }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: multiLabel }), /"tags" \(Dense\) has 3 sigmoid units \(multi-label\)/);
+    const poolAfterLast = await save((m) => {
+      m.add(rnn({ name: 'last_only' }));
+      m.add(tfl.layers.reshape({ targetShape: [1, 3] }));
+    });
+    assert.throws(() => importLayersModel({ modelJson: poolAfterLast }), /layer "reshape.*" \(Reshape\) is not supported/);
+
+    // Attention layers are not in tfjs-layers: a Keras model.json written by hand.
+    const handDir = tempDir('nl-layers-');
+    const hand = path.join(handDir, 'model.json');
+    const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
+    fs.writeFileSync(
+      hand,
+      JSON.stringify({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: {
+            layers: [
+              layer('Embedding', { name: 'e', input_dim: VOCAB, output_dim: 4 }),
+              layer('LSTM', { name: 'l', units: 3, return_sequences: true }),
+              layer('MultiHeadAttention', { name: 'mha', num_heads: 2, key_dim: 2 }),
+              layer('Dense', { name: 'd', units: 2, activation: 'softmax' }),
+            ],
+          },
+        },
+        weightsManifest: [],
+      }),
+    );
+    assert.throws(() => importLayersModel({ modelJson: hand }), /layer "mha" \(MultiHeadAttention\) is not supported \(attention/);
+
+    const ok = await save((m) => {
+      m.add(rnn());
+      m.add(tfl.layers.dense({ units: 3, activation: 'softmax' }));
+    });
+    const classes = path.join(tempDir(), 'classes.txt');
+    fs.writeFileSync(classes, 'a\nb\n');
+    assert.throws(
+      () => importLayersModel({ modelJson: ok, classes }),
+      (e: Error) => e.name === 'NeuronLensError' && e.message === `Classes file ${classes}: it names 2 classes, the model's output needs 3`,
+    );
+    fs.writeFileSync(classes, 'a\nb\na\n');
+    assert.throws(() => importLayersModel({ modelJson: ok, classes }), /Classes file .*classes\.txt: the class "a" appears twice/);
+    fs.writeFileSync(classes, '["a", 2, "c"]');
+    assert.throws(() => importLayersModel({ modelJson: ok, classes }), /Classes file .*: a JSON classes file must be a list of strings/);
+    fs.writeFileSync(classes, 'a\n\nc\n');
+    assert.throws(() => importLayersModel({ modelJson: ok, classes }), /class 2 must be a non-empty name/);
+    assert.throws(() => importLayersModel({ modelJson: ok, classes: path.join(handDir, 'none.txt') }), /Classes file not found/);
+    assert.throws(() => importLayersModel({ modelJson: ok, maxTokens: 0 }), /max tokens must be an integer in \[1, 100000\]/);
   });
 });

@@ -60,6 +60,29 @@ export async function importModel(s: Services): Promise<void> {
   const level = await vscode.window.showQuickPick(levels, { title: 'Neuron Lens: tokens', ignoreFocusOut: true });
   if (!level) return;
 
+  const classChoice = await vscode.window.showQuickPick(
+    [
+      { label: 'No class names', detail: 'A language model, or a classifier whose classes are called class 0, class 1, …' },
+      { label: 'Choose a class-names file…', detail: 'A classifier: a JSON list or one name per line, in output order' },
+    ],
+    { title: 'Neuron Lens: class names (classifiers only)', ignoreFocusOut: true },
+  );
+  if (!classChoice) return;
+  let classes: string | undefined;
+  if (classChoice.label.startsWith('Choose')) {
+    classes = (
+      await vscode.window.showOpenDialog({
+        canSelectFiles: true,
+        canSelectFolders: false,
+        canSelectMany: false,
+        openLabel: 'Use Class Names',
+        title: 'Neuron Lens: choose the class-names file',
+        defaultUri: vscode.Uri.file(path.dirname(modelJson.fsPath)),
+      })
+    )?.[0]?.fsPath;
+    if (!classes) return;
+  }
+
   const source = path.basename(path.dirname(modelJson.fsPath)) || 'keras';
   const safe = source.replace(/[^\w.-]+/g, '_').slice(0, 40);
   const out = path.join(
@@ -69,7 +92,8 @@ export async function importModel(s: Services): Promise<void> {
   try {
     const result = await withCancellableProgress(
       `Neuron Lens: importing ${modelJson.fsPath}`,
-      (signal) => s.engine.request('importLayersModel', { modelJson: modelJson.fsPath, vocab, level: level.level, out }, { signal }),
+      (signal) =>
+        s.engine.request('importLayersModel', { modelJson: modelJson.fsPath, vocab, level: level.level, classes, out }, { signal }),
       { delayMs: 300 },
     );
     s.log.info(`imported ${modelJson.fsPath} into ${result.dir}: ${result.description}`);
