@@ -19,7 +19,9 @@ import { generate } from './generator';
 import {
   classifyRequest,
   clusterNeuronsRequest,
+  foolRequest,
   interveneRequest,
+  maximizeRequest,
   saliencyRequest,
   searchPatternRequest,
   topContextsRequest,
@@ -276,6 +278,16 @@ export class EngineSession {
         progress?.({ message, fraction }),
       ),
     );
+  }
+
+  maximize(params: EngineMethods['maximize']['params'], signal?: AbortSignal, progress?: (p: Progress<'maximize'>) => void) {
+    return this.queue.run(() =>
+      maximizeRequest(this.requireModel(), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
+  }
+
+  fool(params: EngineMethods['fool']['params'], signal?: AbortSignal, progress?: (p: Progress<'fool'>) => void) {
+    return this.queue.run(() => foolRequest(this.requireModel(), params, signal, (message, fraction) => progress?.({ message, fraction })));
   }
 
   classify(params: EngineMethods['classify']['params'], signal?: AbortSignal): Result<'classify'> {

@@ -23,6 +23,8 @@ import type { DocumentSession } from './documentSession';
 import { NeuronLensError, isNeuronLensError, throwIfAborted } from './errors';
 import { type Intervention, INTERVENTION_MODES, generationEffect, lossEffect, nextTokenEffect, unitMeans } from './intervention';
 import { CLUSTER_METHODS, clusterNeurons } from './neuronClusters';
+import { maximizeActivation } from './optimization/activationMaximization';
+import { foolClassifier } from './optimization/fooling';
 import { integratedGradients } from './optimization/integratedGradients';
 import { gradientSaliency } from './optimization/saliency';
 import { type TargetSpec, resolveTarget } from './optimization/targets';
@@ -254,4 +256,52 @@ export async function classifyRequest(
     tokens: c.tokens.length,
     classifiedTokens: c.classifiedTokens,
   };
+}
+
+/** Editor-sized runs: a few seconds, not minutes. */
+const MAX_MAXIMIZE_STEPS = 1000;
+
+export async function maximizeRequest(
+  active: ActiveModel,
+  params: EngineMethods['maximize']['params'],
+  signal?: AbortSignal,
+  onProgress?: (message: string, fraction: number) => void,
+): Promise<EngineMethods['maximize']['result']> {
+  const position = requireOneOf(params.position, 'position', ['last', 'every'] as const);
+  const target = resolveTarget(active.model, {
+    kind: 'neuron',
+    layer: requireInteger(params.layer, 'layer', 0),
+    component: requireString(params.component, 'component', { nonEmpty: true }),
+    neuron: requireInteger(params.neuron, 'neuron', 0),
+    position,
+  });
+  const steps = requireInteger(params.steps, 'steps', 1, MAX_MAXIMIZE_STEPS);
+  const result = await maximizeActivation(active.model, active.tokenizer.vocabulary, target, {
+    length: requireInteger(params.length, 'length', 1, 200),
+    starts: requireInteger(params.starts, 'starts', 1, 64),
+    steps,
+    seed: requireInteger(params.seed, 'seed', 0),
+    signal,
+    onProgress: (step) => onProgress?.(`step ${step}/${steps}`, step / steps),
+  });
+  return { ...result, modelId: active.id };
+}
+
+export async function foolRequest(
+  active: ActiveModel,
+  params: EngineMethods['fool']['params'],
+  signal?: AbortSignal,
+  onProgress?: (message: string, fraction: number) => void,
+): Promise<EngineMethods['fool']['result']> {
+  if (active.model.architecture.task !== 'classifier') {
+    throw new NeuronLensError('The active model is a language model, not a classifier: fooling inputs change what a classifier predicts');
+  }
+  const maxFlips = requireInteger(params.maxFlips, 'maxFlips', 1, 50);
+  const result = await foolClassifier(active.loaded, requireString(params.text, 'text', { nonEmpty: true }), {
+    targetClass: params.targetClass === undefined ? undefined : requireInteger(params.targetClass, 'targetClass', 0),
+    maxFlips,
+    signal,
+    onProgress: (flips) => onProgress?.(`${flips} of at most ${maxFlips} substitutions`, flips / maxFlips),
+  });
+  return { ...result, modelId: active.id };
 }

@@ -4,10 +4,12 @@ import { classifyText } from './commands/classifyText';
 import { colourByCluster } from './commands/colourByCluster';
 import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
 import { findSimilarSpans } from './commands/findSimilarSpans';
+import { foolClassifier } from './commands/foolClassifier';
 import { generateText } from './commands/generateText';
 import { registerHighlightCommands } from './commands/highlightCommands';
 import { importModel } from './commands/importModel';
 import { loadModel } from './commands/loadModel';
+import { maximizeNeuron } from './commands/maximizeNeuron';
 import { interveneNeurons } from './commands/interveneNeurons';
 import { openExperimentFile } from './commands/openExperimentFile';
 import { saveModelAs } from './commands/saveModelAs';
@@ -109,6 +111,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neuronLens.findSimilarSpans', () => findSimilarSpans(s)),
     vscode.commands.registerCommand('neuronLens.colourByCluster', () => colourByCluster(s)),
     vscode.commands.registerCommand('neuronLens.classifyText', () => classifyText(s)),
+    vscode.commands.registerCommand('neuronLens.maximizeNeuron', () => maximizeNeuron(s)),
+    vscode.commands.registerCommand('neuronLens.foolClassifier', () => foolClassifier(s)),
     vscode.commands.registerCommand('neuronLens.clearTokenScores', () => overlay.clearAll()),
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
     ...registerHighlightCommands(s),

@@ -196,7 +196,8 @@ export class Highlighter implements vscode.Disposable {
   tokenInfo(document: vscode.TextDocument, offset: number): TokenInfo | undefined {
     const state = this.states.get(document.uri.toString());
     const selection = this.selection.current;
-    const c = state && this.currentColouring(state);
+    // Only where the colours are shown: a turned-off document (or one showing saliency) has no neuron hover.
+    const c = state?.enabled ? this.currentColouring(state) : undefined;
     if (!state || !selection || !c) return undefined;
     const r = c.analysis.result;
     const index = tokenAt(r.starts, r.ends, c.values.length, offset);

@@ -26,7 +26,7 @@ export function interventionReport(title: string, file: string, p: InterventionP
   const lines = [
     `# ${markdownLiteral(title)}`,
     '',
-    `Layer ${p.layer} ${p.component}, neurons ${p.units.join(', ')}: ${what}, ${where}. The model's weights are unchanged.`,
+    `Layer ${p.layer} ${p.component}, ${p.units.length === 1 ? 'neuron' : 'neurons'} ${p.units.join(', ')}: ${what}, ${where}. The model's weights are unchanged.`,
     '',
     `## Loss on ${markdownLiteral(file)}${truncated ? ' (first 100,000 characters)' : ''}`,
     '',

@@ -7,9 +7,11 @@
 import type { Experiment, ExperimentFileState } from '../engine/experiment';
 import type { GenerationEffect, NextTokenEffect } from '../engine/intervention';
 import type { TopContext } from '../engine/topContexts';
+import type { FoolResult } from '../engine/optimization/fooling';
+import type { MaximizeResult } from '../engine/optimization/activationMaximization';
 import type { SpanMatch } from '../engine/patternSearch';
 
-export type { GenerationEffect, NextTokenEffect, SpanMatch, TopContext };
+export type { FoolResult, GenerationEffect, MaximizeResult, NextTokenEffect, SpanMatch, TopContext };
 import type { ModelSummary } from './modelSummary';
 import type { HeatmapData, RelevanceData, SpectraData } from './panelMessages';
 
@@ -336,6 +338,14 @@ export interface EngineMethods {
     };
     progress: never;
   };
+  /** Token sequences that drive a neuron as high as it goes (softmax relaxation, several starts). */
+  maximize: {
+    params: NeuronRef & { position: 'last' | 'every'; length: number; starts: number; steps: number; seed: number };
+    result: MaximizeResult & { modelId: number };
+    progress: never;
+  };
+  /** A few token substitutions that change a classifier's prediction (HotFlip); the text itself is untouched. */
+  fool: { params: { text: string; targetClass?: number; maxFlips: number }; result: FoolResult & { modelId: number }; progress: never };
   /** Clusters of the analysed component's neurons by their activity over the document. */
   clusterNeurons: {
     params: { docId: string; k: number; method: 'kmeans' | 'nmf'; seed: number; features: string[] };

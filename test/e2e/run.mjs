@@ -83,6 +83,7 @@ const TITLES = {
   saliency: paletteTitle('neuronLens.showSaliency'),
   intervene: paletteTitle('neuronLens.interveneNeurons'),
   contexts: paletteTitle('neuronLens.showTopContexts'),
+  maximize: paletteTitle('neuronLens.maximizeNeuron'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -879,6 +880,22 @@ try {
   await firstPlace.click();
   await page.locator('.part.statusbar', { hasText: /\(1 selected\)|\(2 selected\)/ }).waitFor({ timeout: 15_000 });
   await shot(vsc, 'top-contexts');
+
+  // ---- Maximize the shown neuron: the best sequence opens in a new editor, highlighted by it.
+  await startCommand(vsc, TITLES.maximize);
+  await pickRow(vsc, /^At the last token$/);
+  await acceptInput(vsc);
+  const best = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-description', { hasText: 'best' }) }).first();
+  await best.waitFor({ state: 'visible', timeout: 90_000 });
+  const maximizeTitle = (await quickInput(page).innerText()).split('\n')[0];
+  log(`maximize: ${maximizeTitle}`);
+  await best.click();
+  await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 15_000 });
+  await waitFor('the maximizing sequence to be highlighted', async () => {
+    const decos = (await vsc.getEditorDecorations()).filter((d) => d.fromExtension && d.backgroundColor);
+    return decos.length > 0 && decos;
+  });
+  await shot(vsc, 'maximize');
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

@@ -13,6 +13,7 @@ import { NeuronLensError } from '../../src/engine/errors';
 import { makeArchitecture } from '../../src/engine/architecture';
 import { LanguageModel } from '../../src/engine/languageModel';
 import { saveModel } from '../../src/engine/modelFolder';
+import { foolingReport } from '../../src/extension/foolingReport';
 import { ModelTokenizer } from '../../src/engine/modelTokenizer';
 import { tokenize } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocabulary';
@@ -172,6 +173,7 @@ describe('worker investigations', () => {
 
   it('classify: a classifier gives one probability per class; a language model is refused with the reason', async () => {
     await assert.rejects(session.classify({ text: 'the cat' }), /The active model is a language model, not a classifier/);
+    await assert.rejects(session.fool({ text: 'the cat', maxFlips: 2 }), /fooling inputs change what a classifier predicts/);
     const vocabulary = Vocabulary.build(tokenize(SMALL_TEXT, 'word').map((t) => t.text));
     const arch = makeArchitecture({
       cell: 'gru',
@@ -197,9 +199,41 @@ describe('worker investigations', () => {
       assert.ok(Math.abs(r.probabilities[0]!.probability + r.probabilities[1]!.probability - 1) < 1e-5);
       assert.equal(r.predicted, r.probabilities[0]!.probability >= r.probabilities[1]!.probability ? 'cats' : 'dogs');
       assert.equal(r.tokens, 11);
+      const text = 'the cat sat on the mat';
+      const fooled = await other.fool({ text, maxFlips: 3 });
+      assert.deepEqual(fooled.classes, ['cats', 'dogs']);
+      assert.ok(fooled.steps.length <= 3);
+      assert.equal(fooled.flipped, fooled.predicted !== fooled.originalClass);
+      const again = await other.classify({ text: fooled.text });
+      assert.deepEqual(
+        again.probabilities.map((p) => p.probability.toFixed(5)),
+        fooled.probabilitiesAfter.map((p) => p.toFixed(5)),
+        'the reported probabilities are the edited text’s',
+      );
+      const report = foolingReport(fooled);
+      assert.match(
+        report,
+        new RegExp(`\\| before \\| ${fooled.probabilitiesBefore.map((p) => `${(100 * p).toFixed(1)} %`).join(' \\| ')} \\|`),
+      );
+      assert.equal(report.split('\n').filter((l) => /^\| \d+: /.test(l)).length, fooled.steps.length);
     } finally {
       await other.dispose();
     }
+  });
+
+  it('maximize: every start is re-scored with the real model; the best is the highest', async () => {
+    const r = await session.maximize({ layer: 0, component: 'h', neuron: 3, position: 'last', length: 6, starts: 3, steps: 30, seed: 2 });
+    assert.equal(r.sequences.length, 3);
+    for (const q of r.sequences) {
+      assert.equal(q.tokens.length, 6);
+      assert.equal(q.trace.length, 6);
+      assert.equal(q.activation, q.trace[5]);
+    }
+    assert.equal(r.sequences[r.best]!.activation, Math.max(...r.sequences.map((q) => q.activation)));
+    await assert.rejects(
+      session.maximize({ layer: 0, component: 'h', neuron: 3, position: 'last', length: 6, starts: 3, steps: 5000, seed: 2 }),
+      /steps must be an integer from 1 to 1000/,
+    );
   });
 
   it('keeps the tensor count stable across repeated investigations', async () => {

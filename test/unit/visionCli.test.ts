@@ -104,6 +104,12 @@ describe('image CLI', () => {
     assert.equal(text.code, 0, text.err);
     assert.match(text.out, /test accuracy \d+\.\d\d% on 4 images/);
     assert.match(text.out, /confusion matrix \(rows: true class, columns: predicted\):\n\s+left\s+right\n\s+left\s+\d+\s+\d+/);
+    // `info` recognises an image model folder and describes it.
+    const info = await run('info', '--model', out);
+    assert.equal(info.code, 0, info.err);
+    assert.match(info.out, /image classifier \(mlp\), input 8×8×1/);
+    assert.match(info.out, /classes: left, right/);
+    assert.match(info.out, /trained on .*1\/1 epochs.*test accuracy \d+\.\d\d% on 4 images/);
   });
 
   test('image-maximize writes a gallery of every filter at an integer zoom', async () => {

@@ -1,0 +1,53 @@
+/**
+ * Find a Fooling Edit…: a few token substitutions (HotFlip: ranked by the gradient, checked with
+ * real forward passes) that change what a text classifier predicts for the selection or the
+ * file. The edited text opens in a new editor beside a report of the edits; the document itself
+ * is never changed.
+ */
+import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
+import { foolingReport } from '../foolingReport';
+import type { Services } from '../services';
+import { reportError } from '../userErrors';
+
+const MAX_FLIPS = 5;
+
+export async function foolClassifier(s: Services): Promise<void> {
+  const editor = s.recentEditor.editor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Neuron Lens: open a text file (or select some text) first.');
+    return;
+  }
+  const model = await s.models.ensureModel(true);
+  if (!model) return;
+  if (!model.classes) {
+    void vscode.window.showInformationMessage('Neuron Lens: fooling edits need a text classifier; the active model is a language model.');
+    return;
+  }
+  const goal = await vscode.window.showQuickPick(
+    [
+      { label: 'Any other class', targetClass: undefined as number | undefined },
+      ...model.classes.map((c, i) => ({ label: `Class ${c}`, targetClass: i })),
+    ],
+    { title: 'Neuron Lens: make the classifier predict…' },
+  );
+  if (!goal) return;
+  const text = editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection);
+  try {
+    const result = await withCancellableProgress(
+      'Neuron Lens: searching for a fooling edit',
+      (signal, progress) =>
+        s.engine.request(
+          'fool',
+          { text, targetClass: goal.targetClass, maxFlips: MAX_FLIPS },
+          { signal, onProgress: (p) => progress.report(p) },
+        ),
+      { delayMs: 300 },
+    );
+    const edited = await vscode.workspace.openTextDocument({ content: result.text, language: editor.document.languageId });
+    await vscode.window.showTextDocument(edited, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    await s.reports.show(result.flipped ? `Fooling edit: ${result.predicted}` : 'No fooling edit found', foolingReport(result));
+  } catch (e) {
+    reportError(s.log, e, 'searching for a fooling edit');
+  }
+}
