@@ -86,3 +86,8 @@ export function typedNeuron(value: string, units: number): number | undefined {
   const n = m ? Number(m[1]) : NaN;
   return Number.isInteger(n) && n < units ? n : undefined;
 }
+
+/** A snippet of text on one line (line ends as ⏎, tabs as spaces), for list labels. */
+export function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
+}

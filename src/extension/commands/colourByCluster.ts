@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { componentTitle, visibleToken } from '../neuronLabels';
-import { pickComponent } from '../neuronPicker';
 import type { Services } from '../services';
+import { chosenComponent } from './chosenNeuron';
 import { reportError } from '../userErrors';
 
 export async function colourByCluster(s: Services): Promise<void> {
@@ -20,10 +20,7 @@ export async function colourByCluster(s: Services): Promise<void> {
   if (s.highlighter.refuses(document)) return;
   const model = await s.models.ensureModel(true);
   if (!model) return;
-  const shown = s.selection.current;
-  const choice = shown
-    ? { layer: shown.layer, component: shown.component, label: shown.componentLabel, units: shown.units }
-    : await pickComponent(model, undefined);
+  const choice = await chosenComponent(s, model);
   if (!choice) return;
   const method = await vscode.window.showQuickPick(
     [

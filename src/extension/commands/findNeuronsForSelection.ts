@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { componentTitle } from '../neuronLabels';
-import { pickComponent, pickRankedNeuron } from '../neuronPicker';
+import { pickRankedNeuron } from '../neuronPicker';
 import type { Services } from '../services';
+import { chosenComponent } from './chosenNeuron';
 import { reportError } from '../userErrors';
 
 export async function findNeuronsForSelection(s: Services): Promise<void> {
@@ -20,10 +21,7 @@ export async function findNeuronsForSelection(s: Services): Promise<void> {
   if (s.highlighter.refuses(document)) return;
   const model = await s.models.ensureModel(true);
   if (!model) return;
-  const current = s.selection.current;
-  const choice = current
-    ? { layer: current.layer, component: current.component, label: current.componentLabel, units: current.units }
-    : await pickComponent(model, undefined);
+  const choice = await chosenComponent(s, model);
   if (!choice) return;
   const start = document.offsetAt(editor.selection.start);
   const end = document.offsetAt(editor.selection.end);

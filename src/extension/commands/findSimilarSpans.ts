@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PatternSearchResult } from '../../shared/protocol';
 import { withCancellableProgress } from '../cancellableProgress';
-import { componentTitle, neuronLabel } from '../neuronLabels';
-import { pickComponent } from '../neuronPicker';
+import { componentTitle, neuronLabel, oneLine } from '../neuronLabels';
 import type { Services } from '../services';
+import { chosenComponent } from './chosenNeuron';
 import { reportError } from '../userErrors';
 import { workspaceTextFiles } from '../workspaceTextFiles';
 
@@ -31,9 +31,7 @@ export async function findSimilarSpans(s: Services): Promise<void> {
   const model = await s.models.ensureModel(true);
   if (!model) return;
   const shown = s.selection.current;
-  const choice = shown
-    ? { layer: shown.layer, component: shown.component, label: shown.componentLabel, units: shown.units }
-    : await pickComponent(model, undefined);
+  const choice = await chosenComponent(s, model);
   if (!choice) return;
   const what = componentTitle(choice, model.layers.length);
   const which = shown
@@ -102,8 +100,4 @@ export async function findSimilarSpans(s: Services): Promise<void> {
   } finally {
     release();
   }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
 }

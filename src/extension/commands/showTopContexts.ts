@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TopContext } from '../../shared/protocol';
 import { withCancellableProgress } from '../cancellableProgress';
-import { formatSigned, neuronShortName, visibleToken } from '../neuronLabels';
+import { formatSigned, neuronShortName, oneLine, visibleToken } from '../neuronLabels';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 import { workspaceTextFiles } from '../workspaceTextFiles';
@@ -74,10 +74,6 @@ export async function showTopContexts(s: Services): Promise<void> {
   } catch (e) {
     reportError(s.log, e, 'finding top contexts');
   }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
 }
 
 async function openContext(s: Services, c: TopContext): Promise<void> {
