@@ -8,7 +8,8 @@
  *     the same length, and than the top snippet of the training corpus (Moby-Dick; the first
  *     --corpus-chars characters, scored from a zero state like the optimised sentences)?
  *
- *   node --import tsx scripts/benchMaximize.ts [--neurons 16] [--steps 200] [--corpus-chars 200000] [--no-pytorch] [--skip-speed] [--skip-chance] [--json FILE]
+ *   node --import tsx scripts/benchMaximize.ts [--neurons 16] [--steps 200] [--corpus-chars 200000] [--no-pytorch] [--skip-speed] [--skip-chance]
+ *     [--autodiff] [--runs 1] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,6 +39,10 @@ const { values: flags } = parseArgs({
     'no-pytorch': { type: 'boolean' },
     'skip-speed': { type: 'boolean' },
     'skip-chance': { type: 'boolean' },
+    /** Differentiate model.run on the tape instead of the hand-written pass (the "before"). */
+    autodiff: { type: 'boolean' },
+    /** Speed measurements, ours then PyTorch back to back each time; medians are reported. */
+    runs: { type: 'string', default: '1' },
     json: { type: 'string' },
   },
 });
@@ -52,7 +57,7 @@ async function measureSpeed() {
   );
   const target = resolveTarget(model, { kind: 'neuron', layer: 0, component: 'h', neuron: SPEED.neuron, position: 'last' });
   // The relaxation's steps alone: no intermediate decoding, no polish pass (PyTorch does neither).
-  const options = { length: SPEED.length, starts: SPEED.starts, decodeEvery: 0, polish: 0 };
+  const options = { length: SPEED.length, starts: SPEED.starts, decodeEvery: 0, polish: 0, autodiff: flags.autodiff };
   await maximizeActivation(model, vocabulary, target, { ...options, steps: SPEED.warmup });
   const timed = await maximizeActivation(model, vocabulary, target, { ...options, steps: SPEED.steps });
   model.dispose();
@@ -66,6 +71,25 @@ async function measureSpeed() {
     else console.error(`PyTorch peer failed: ${r.stderr}`);
   }
   return { ours: timed.stepsPerSecond, peer, ratio: peer ? timed.stepsPerSecond / peer.best : undefined };
+}
+
+/** `runs` back-to-back measurements (other processes may be running); each figure is the median. */
+async function medianSpeed(runs: number) {
+  const all = [];
+  for (let k = 0; k < runs; k++) {
+    const r = await measureSpeed();
+    all.push(r);
+    if (runs > 1)
+      console.log(
+        `run ${k + 1}: ours ${r.ours.toFixed(1)} steps/s, PyTorch ${r.peer?.best.toFixed(1) ?? '-'}, ratio ${r.ratio?.toFixed(2) ?? '-'}×`,
+      );
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const peers = all.flatMap((r) => (r.peer ? [r.peer] : []));
+  // The median run's peer, with its per-thread figures.
+  const peer = peers.length > 0 ? peers.find((p) => p.best === median(peers.map((q) => q.best))) : undefined;
+  const ratios = all.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
+  return { ours: median(all.map((r) => r.ours)), peer, ratio: ratios.length > 0 ? median(ratios) : undefined, runs: all };
 }
 
 async function beatsChance() {
@@ -127,7 +151,7 @@ async function beatsChance() {
 async function main() {
   const backend = await initBackend('wasm');
   console.log(`backend ${backend}`);
-  const speed = flags['skip-speed'] ? undefined : await measureSpeed();
+  const speed = flags['skip-speed'] ? undefined : await medianSpeed(Number(flags.runs));
   if (speed) {
     const peer = speed.peer
       ? `, PyTorch ${speed.peer.best.toFixed(1)} steps/s (${speed.peer.bestThreads} thread${speed.peer.bestThreads > 1 ? 's' : ''}; ${JSON.stringify(speed.peer.stepsPerSecond)}), ratio ${speed.ratio!.toFixed(2)}×`

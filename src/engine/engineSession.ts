@@ -15,6 +15,8 @@ import { robustScale } from './colourScale';
 import { DocumentSession } from './documentSession';
 import { NeuronLensError, throwIfAborted } from './errors';
 import { loadExperimentFile, updateExperimentFile } from './experiment';
+import { runClassifierTraining } from './classifier/classifierRun';
+import { WordVectorQueries, trainWordVectorsRequest } from './embeddings/embeddingRequests';
 import { generate } from './generator';
 import {
   classifyRequest,
@@ -66,6 +68,7 @@ export class EngineSession {
   private training = false;
   /** Experiment files are read and rewritten apart from the analyses, one request at a time. */
   private readonly experimentFiles = new SerialQueue();
+  private readonly wordVectors = new WordVectorQueries();
 
   async modelInfo({ dir }: { dir: string }): Result<'modelInfo'> {
     const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
@@ -146,6 +149,51 @@ export class EngineSession {
       run.loaded.model.dispose();
       const loaded = await loadModel(options.out);
       return await this.queue.run(() => this.activate(loaded));
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** Runs outside the queue: it writes a vectors file and leaves the active model alone. */
+  trainWordVectors(
+    params: EngineMethods['trainWordVectors']['params'],
+    signal?: AbortSignal,
+    progress?: (p: Progress<'trainWordVectors'>) => void,
+  ) {
+    return trainWordVectorsRequest(params, signal, (message, fraction) => progress?.({ message, fraction }));
+  }
+
+  async wordNeighbours(params: EngineMethods['wordNeighbours']['params']): Result<'wordNeighbours'> {
+    return this.wordVectors.neighbours(params);
+  }
+
+  /** Like train: the classifier is trained outside the queue, saved to `out`, then loaded from there and made active. */
+  async trainClassifier(
+    params: EngineMethods['trainClassifier']['params'],
+    signal?: AbortSignal,
+    onProgress?: (p: Progress<'trainClassifier'>) => void,
+  ): Result<'trainClassifier'> {
+    if (this.training) throw new NeuronLensError('A model is already being trained: wait for it to finish or cancel it first');
+    this.training = true;
+    try {
+      const out = requireAbsolutePath(params.out);
+      const epochs = params.epochs === undefined ? undefined : requireInteger(params.epochs, 'epochs', 1, 1000);
+      const run = await runClassifierTraining({
+        data: requireString(params.data, 'data', { nonEmpty: true }),
+        out,
+        epochs,
+        backend: activeBackend(),
+        signal,
+        onProgress: (p) =>
+          onProgress?.({
+            message: `epoch ${p.epoch}/${p.totalEpochs} · loss ${p.loss.toFixed(3)} · ${Math.round(p.examplesPerSecond)} examples/s`,
+            fraction: p.step / p.totalSteps,
+          }),
+      });
+      run.model.dispose();
+      const loaded = await loadModel(out);
+      const summary = await this.queue.run(() => this.activate(loaded));
+      return { ...summary, validationAccuracy: run.result.validation?.accuracy };
     } finally {
       this.training = false;
     }

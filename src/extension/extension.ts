@@ -19,7 +19,9 @@ import { showSaliency } from './commands/showSaliency';
 import { showSpectra } from './commands/showSpectra';
 import { showTopContexts } from './commands/showTopContexts';
 import { showTrainingCurves } from './commands/showTrainingCurves';
+import { trainClassifier } from './commands/trainClassifier';
 import { resumeTraining, trainModel } from './commands/trainModel';
+import { findSimilarWords, trainWordVectors } from './commands/wordVectors';
 import { DecorationPainter } from './decorationPainter';
 import { EngineClient } from './engineClient';
 import { ExperimentFile } from './experimentFile';
@@ -112,6 +114,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neuronLens.colourByCluster', () => colourByCluster(s)),
     vscode.commands.registerCommand('neuronLens.classifyText', () => classifyText(s)),
     vscode.commands.registerCommand('neuronLens.maximizeNeuron', () => maximizeNeuron(s)),
+    vscode.commands.registerCommand('neuronLens.trainClassifier', () => trainClassifier(s)),
+    vscode.commands.registerCommand('neuronLens.trainWordVectors', () => trainWordVectors(s)),
+    vscode.commands.registerCommand('neuronLens.findSimilarWords', () => findSimilarWords(s)),
     vscode.commands.registerCommand('neuronLens.foolClassifier', () => foolClassifier(s)),
     vscode.commands.registerCommand('neuronLens.clearTokenScores', () => overlay.clearAll()),
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),

@@ -346,6 +346,24 @@ export interface EngineMethods {
   };
   /** A few token substitutions that change a classifier's prediction (HotFlip); the text itself is untouched. */
   fool: { params: { text: string; targetClass?: number; maxFlips: number }; result: FoolResult & { modelId: number }; progress: never };
+  /** Trains skip-gram word vectors on a corpus and writes them (word2vec text format) to `out`. */
+  trainWordVectors: {
+    params: { corpus: CorpusSource; dim: number; epochs: number; out: string };
+    result: { file: string; words: number; dim: number; epochs: { epoch: number; loss: number }[]; elapsedMs: number; cancelled: boolean };
+    progress: never;
+  };
+  /** Nearest words to a word, or the words completing an analogy a : b :: c : ?, in a vectors file. */
+  wordNeighbours: {
+    params: { file: string; word?: string; analogy?: [string, string, string]; top: number };
+    result: { neighbours: { word: string; similarity: number }[]; words: number; dim: number };
+    progress: never;
+  };
+  /** Trains a text classifier on labelled data (a file, a folder of class folders, or `spam-assassin`), saves it to `out` and makes it active. */
+  trainClassifier: {
+    params: { data: string; out: string; epochs?: number };
+    result: ModelSummary & { modelId: number; validationAccuracy?: number };
+    progress: never;
+  };
   /** Clusters of the analysed component's neurons by their activity over the document. */
   clusterNeurons: {
     params: { docId: string; k: number; method: 'kmeans' | 'nmf'; seed: number; features: string[] };

@@ -236,6 +236,51 @@ describe('worker investigations', () => {
     );
   });
 
+  it('word vectors: trained into a file, then neighbours and analogies from it; unknown words named', async () => {
+    const out = path.join(tempDir(), 'vectors.txt');
+    const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(60);
+    const trained = await session.trainWordVectors({ corpus: { kind: 'text', name: 'pets', text }, dim: 8, epochs: 2, out });
+    assert.equal(trained.file, out);
+    assert.equal(trained.dim, 8);
+    assert.deepEqual(
+      trained.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
+    assert.match(fs.readFileSync(out, 'utf8'), new RegExp(`^${trained.words} 8\\n`));
+    const near = await session.wordNeighbours({ file: out, word: 'cat', top: 3 });
+    assert.equal(near.neighbours.length, 3);
+    assert.ok(!near.neighbours.some((n) => n.word === 'cat'));
+    const sims = near.neighbours.map((n) => n.similarity);
+    assert.deepEqual(
+      sims,
+      [...sims].sort((a, b) => b - a),
+    );
+    const analogy = await session.wordNeighbours({ file: out, analogy: ['cat', 'mat', 'dog'], top: 2 });
+    assert.ok(!analogy.neighbours.some((n) => ['cat', 'mat', 'dog'].includes(n.word)));
+    await assert.rejects(session.wordNeighbours({ file: out, word: 'whale', top: 3 }), /whale/);
+    await assert.rejects(session.wordNeighbours({ file: 'relative.txt', word: 'cat', top: 3 }), /must be an absolute path/);
+  });
+
+  it('trainClassifier: trains on a labelled CSV, saves, and makes the classifier the active model', async () => {
+    const dir = tempDir();
+    const csv = path.join(dir, 'pets.csv');
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      i % 2 ? `"the dog sat on the log ${i}",dogs` : `"the cat sat on the mat ${i}",cats`,
+    );
+    fs.writeFileSync(csv, ['text,label', ...rows].join('\n'));
+    const other = new EngineSession();
+    try {
+      const model = await other.trainClassifier({ data: csv, out: path.join(dir, 'model'), epochs: 2 });
+      assert.deepEqual(model.classes, ['cats', 'dogs']);
+      assert.equal(model.dir, path.join(dir, 'model'));
+      assert.ok(model.validationAccuracy !== undefined && model.validationAccuracy >= 0 && model.validationAccuracy <= 1);
+      const r = await other.classify({ text: 'the cat sat' });
+      assert.equal(r.probabilities.length, 2);
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('keeps the tensor count stable across repeated investigations', async () => {
     const run = async () => {
       await session.saliency({

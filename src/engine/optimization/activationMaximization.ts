@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NeuronLensError, throwIfAborted } from '../errors';
 import type { LanguageModel } from '../languageModel';
 import { Random } from '../random';
+import { inputWeightGradients, supportsInputGradients } from '../training/inputGradients';
 import type { Vocabulary } from '../vocabulary';
 import {
   DEFAULT_TEMPERATURE,
@@ -43,6 +44,11 @@ export interface MaximizeOptions {
    * by rounding a mixture to its argmax.
    */
   polish?: number;
+  /**
+   * Differentiate `model.run` on the tape even where the hand-written pass handles the target
+   * (the reference that pass is tested against).
+   */
+  autodiff?: boolean;
   signal?: AbortSignal;
   onProgress?: (step: number, steps: number) => void;
 }
@@ -149,6 +155,8 @@ export async function maximizeActivation(
     });
   };
 
+  const spec = target.spec;
+  const handWritten = !o.autodiff && spec.kind === 'neuron' && supportsInputGradients(model, spec) ? spec : undefined;
   const began = performance.now();
   try {
     for (let step = 0; step < steps; step++) {
@@ -156,25 +164,42 @@ export async function maximizeActivation(
       const tau = temperatureAt(step, steps, o.temperature);
       const last = step === steps - 1;
       let perStart: tf.Tensor1D | undefined;
+      // The objective's gradient w.r.t. the distribution, by hand where supported: then the tape
+      // only holds the surrogate Σ p ⊙ (d objective / d p), whose θ-gradient is the same.
+      let byHand: ReturnType<typeof inputWeightGradients> | undefined;
+      if (handWritten) {
+        const p = relaxedDistribution(theta, tau, biasT);
+        byHand = inputWeightGradients(model, handWritten, p, starts, length);
+        p.dispose();
+      }
       const cost = optimizer.minimize(
         () => {
           const p = relaxedDistribution(theta, tau, biasT);
-          const r = model.run(ids, starts, length, model.zeroState(starts), {
-            inputWeights: p,
-            collect: (l, c) => target.collect(l, c),
-            skipLogits: !target.needsLogits,
-          });
-          let objective = target.value(r, starts, length);
+          let objective: tf.Tensor1D;
+          let surrogate: tf.Tensor | undefined;
+          if (byHand) {
+            objective = tf.tensor1d(byHand.values);
+            surrogate = tf.sum(tf.mul(p, byHand.dWeights));
+          } else {
+            const r = model.run(ids, starts, length, model.zeroState(starts), {
+              inputWeights: p,
+              collect: (l, c) => target.collect(l, c),
+              skipLogits: !target.needsLogits,
+            });
+            objective = target.value(r, starts, length);
+          }
           if (o.entropyWeight > 0) {
-            const entropy = tf.mean(tf.reshape(rowEntropy(p), [starts, length]), 1);
-            objective = tf.sub(objective, tf.mul(entropy, o.entropyWeight));
+            const entropy = tf.mul(tf.mean(tf.reshape(rowEntropy(p), [starts, length]), 1), o.entropyWeight);
+            objective = tf.sub(objective, entropy);
+            if (surrogate) surrogate = tf.sub(surrogate, tf.sum(entropy));
           }
           if (last) perStart = tf.keep(objective);
-          return tf.neg(tf.sum(objective)) as tf.Scalar;
+          return tf.neg(surrogate ?? tf.sum(objective)) as tf.Scalar;
         },
         false,
         [theta],
       );
+      byHand?.dWeights.dispose();
       cost?.dispose();
       if (perStart) {
         relaxed = Float32Array.from(perStart.dataSync());

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellConfig } from '../cells/recurrentCell';
 import { scalarActivation } from './activationDerivatives';
 import { columnSums, transpose } from './matrixLayout';
-import type { RecurrentLayerPass } from './recurrentLayerPass';
+import {
+  type BackwardOptions,
+  type BackwardResult,
+  type InternalSeed,
+  type RecurrentLayerPass,
+  unknownComponent,
+} from './recurrentLayerPass';
 import { productOf, rowProduct } from './rowProduct';
 
 /**
@@ -69,8 +75,18 @@ export class GruLayerPass implements RecurrentLayerPass {
     return [this.outputs.slice((this.steps - 1) * this.batch * this.units)];
   }
 
-  backward(dOutputs: Float32Array) {
+  read(component: string, row: number, unit: number): number {
+    const H = this.units;
+    if (component === 'h') return this.outputs[row * H + unit]!;
+    const offset = ['z', 'r', 'n'].indexOf(component);
+    if (offset < 0) throw unknownComponent('GRU', component);
+    return this.saved[row * 4 * H + offset * H + unit]!;
+  }
+
+  backward(dOutputs: Float32Array, options: BackwardOptions = {}): BackwardResult {
     const { batch, units: H, projectionSize: G, saved, outputs } = this;
+    const { seed } = options;
+    if (seed && !['z', 'r', 'n'].includes(seed.component)) throw unknownComponent('GRU', seed.component);
     const gate = scalarActivation(this.config.recurrentActivation);
     const act = scalarActivation(this.config.activation);
     const dProjectedValues = new Float32Array(this.rows * G);
@@ -103,6 +119,7 @@ export class GruLayerPass implements RecurrentLayerPass {
           direct[k] = dh * z;
         }
       }
+      if (seed) this.addSeed(seed, t, dProjectedValues, dRecurrent);
       if (t > 0) {
         dhCarry = rowProduct(dRecurrent.subarray(t * batch * G, (t + 1) * batch * G), batch, transposedKernel);
         for (let k = 0; k < direct.length; k++) dhCarry[k]! += direct[k]!;
@@ -110,6 +127,7 @@ export class GruLayerPass implements RecurrentLayerPass {
     }
     transposedKernel.dispose();
     const dProjected = tf.tensor2d(dProjectedValues, [this.rows, G]);
+    if (options.weightGradients === false) return { dProjected, dProjectedValues, recurrent: {} };
     const previous = new Float32Array(this.rows * H);
     previous.set(this.h0);
     previous.set(outputs.subarray(0, (this.rows - batch) * H), batch * H);
@@ -118,5 +136,37 @@ export class GruLayerPass implements RecurrentLayerPass {
     dRecurrentTensor.dispose();
     const recurrentBias = tf.tensor1d(columnSums(dRecurrent, this.rows, G));
     return { dProjected, dProjectedValues, recurrent: { recurrent_kernel: recurrentKernel, recurrent_bias: recurrentBias } };
+  }
+
+  /** Adds step t's seed after the fused loop, to both the input-projection and the recurrent-product gradients. */
+  private addSeed(seed: InternalSeed, t: number, dProjected: Float32Array, dRecurrent: Float32Array): void {
+    const { batch, units: H, projectionSize: G, saved } = this;
+    const gate = scalarActivation(this.config.recurrentActivation);
+    const act = scalarActivation(this.config.activation);
+    const j = seed.unit;
+    for (let b = 0; b < batch; b++) {
+      const r = t * batch + b;
+      const w = seed.weights[r]!;
+      if (w === 0) continue;
+      const p = r * G;
+      const s = r * 4 * H;
+      const rg = saved[s + H + j]!;
+      let dz = 0;
+      let dr = 0;
+      let dn = 0;
+      if (seed.component === 'z') dz = w * gate.slopeAt(saved[s + j]!);
+      else if (seed.component === 'r') dr = w * gate.slopeAt(rg);
+      else {
+        // n = act(x_n + r ⊙ hp_n): its pre-activation also moves r.
+        dn = w * act.slopeAt(saved[s + 2 * H + j]!);
+        dr = dn * saved[s + 3 * H + j]! * gate.slopeAt(rg);
+      }
+      dProjected[p + j]! += dz;
+      dProjected[p + H + j]! += dr;
+      dProjected[p + 2 * H + j]! += dn;
+      dRecurrent[p + j]! += dz;
+      dRecurrent[p + H + j]! += dr;
+      dRecurrent[p + 2 * H + j]! += dn * rg;
+    }
   }
 }

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellConfig } from '../cells/recurrentCell';
 import { scalarActivation } from './activationDerivatives';
 import { transpose } from './matrixLayout';
-import type { RecurrentLayerPass } from './recurrentLayerPass';
+import {
+  type BackwardOptions,
+  type BackwardResult,
+  type InternalSeed,
+  type RecurrentLayerPass,
+  unknownComponent,
+} from './recurrentLayerPass';
 import { productOf, rowProduct } from './rowProduct';
 
 /**
@@ -76,8 +82,19 @@ export class LstmLayerPass implements RecurrentLayerPass {
     return [this.outputs.slice(from), this.cells.slice(from)];
   }
 
-  backward(dOutputs: Float32Array) {
+  read(component: string, row: number, unit: number): number {
+    const H = this.units;
+    if (component === 'h') return this.outputs[row * H + unit]!;
+    if (component === 'c') return this.cells[row * H + unit]!;
+    const offset = ['i', 'f', 'g', 'o'].indexOf(component);
+    if (offset < 0) throw unknownComponent('LSTM', component);
+    return this.gates[row * this.projectionSize + offset * H + unit]!;
+  }
+
+  backward(dOutputs: Float32Array, options: BackwardOptions = {}): BackwardResult {
     const { batch, units: H, projectionSize: G, gates, cells, cellOutputs } = this;
+    const { seed } = options;
+    if (seed && !['c', 'i', 'f', 'g', 'o'].includes(seed.component)) throw unknownComponent('LSTM', seed.component);
     const gate = scalarActivation(this.config.recurrentActivation);
     const act = scalarActivation(this.config.activation);
     const dProjectedValues = new Float32Array(this.rows * G);
@@ -105,15 +122,60 @@ export class LstmLayerPass implements RecurrentLayerPass {
           dcNext[k] = dc * f;
         }
       }
+      if (seed) this.addSeed(seed, t, dProjectedValues, dcNext);
       if (t > 0) dhNext = rowProduct(dProjectedValues.subarray(t * batch * G, (t + 1) * batch * G), batch, transposedKernel);
     }
     transposedKernel.dispose();
     const dProjected = tf.tensor2d(dProjectedValues, [this.rows, G]);
+    if (options.weightGradients === false) return { dProjected, dProjectedValues, recurrent: {} };
     // Each step's recurrent input is the previous step's output (h0 for the first): Hprevᵀ·dZ at once.
     const previous = new Float32Array(this.rows * H);
     previous.set(this.h0);
     previous.set(this.outputs.subarray(0, (this.rows - batch) * H), batch * H);
     const recurrentKernel = productOf(transpose(previous, this.rows, H), H, dProjected);
     return { dProjected, dProjectedValues, recurrent: { recurrent_kernel: recurrentKernel } };
+  }
+
+  /**
+   * Adds step t's seed after the fused loop: a gate seed only moves its own pre-activation, and a
+   * cell seed enters dc, which reaches i, f, g and (through dcNext) the step before.
+   */
+  private addSeed(seed: InternalSeed, t: number, dProjected: Float32Array, dcNext: Float32Array): void {
+    const { batch, units: H, projectionSize: G, gates } = this;
+    const gate = scalarActivation(this.config.recurrentActivation);
+    const act = scalarActivation(this.config.activation);
+    const j = seed.unit;
+    for (let b = 0; b < batch; b++) {
+      const r = t * batch + b;
+      const w = seed.weights[r]!;
+      if (w === 0) continue;
+      const p = r * G;
+      const i = gates[p + j]!;
+      const f = gates[p + H + j]!;
+      const g = gates[p + 2 * H + j]!;
+      const o = gates[p + 3 * H + j]!;
+      switch (seed.component) {
+        case 'c': {
+          const cPrev = t > 0 ? this.cells[(r - batch) * H + j]! : this.c0[b * H + j]!;
+          dProjected[p + j]! += w * g * gate.slopeAt(i);
+          dProjected[p + H + j]! += w * cPrev * gate.slopeAt(f);
+          dProjected[p + 2 * H + j]! += w * i * act.slopeAt(g);
+          dcNext[b * H + j]! += w * f;
+          break;
+        }
+        case 'i':
+          dProjected[p + j]! += w * gate.slopeAt(i);
+          break;
+        case 'f':
+          dProjected[p + H + j]! += w * gate.slopeAt(f);
+          break;
+        case 'g':
+          dProjected[p + 2 * H + j]! += w * act.slopeAt(g);
+          break;
+        case 'o':
+          dProjected[p + 3 * H + j]! += w * gate.slopeAt(o);
+          break;
+      }
+    }
   }
 }

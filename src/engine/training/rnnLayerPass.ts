@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellConfig } from '../cells/recurrentCell';
 import { scalarActivation } from './activationDerivatives';
 import { transpose } from './matrixLayout';
-import type { RecurrentLayerPass } from './recurrentLayerPass';
+import { type BackwardOptions, type BackwardResult, type RecurrentLayerPass, unknownComponent } from './recurrentLayerPass';
 import { productOf, rowProduct } from './rowProduct';
 
 /**
@@ -43,8 +43,15 @@ export class RnnLayerPass implements RecurrentLayerPass {
     return [this.outputs.slice((this.steps - 1) * this.batch * this.projectionSize)];
   }
 
-  backward(dOutputs: Float32Array) {
+  read(component: string, row: number, unit: number): number {
+    // The pre-activation is not kept; a target on it is maximised with autodiff.
+    if (component !== 'h') throw unknownComponent('RNN', component);
+    return this.outputs[row * this.projectionSize + unit]!;
+  }
+
+  backward(dOutputs: Float32Array, options: BackwardOptions = {}): BackwardResult {
     const { batch, projectionSize: H, outputs } = this;
+    if (options.seed) throw unknownComponent('RNN', options.seed.component);
     const act = scalarActivation(this.config.activation);
     const dProjectedValues = new Float32Array(this.rows * H);
     let dhNext: Float32Array = new Float32Array(batch * H);
@@ -56,6 +63,7 @@ export class RnnLayerPass implements RecurrentLayerPass {
     }
     transposedKernel.dispose();
     const dProjected = tf.tensor2d(dProjectedValues, [this.rows, H]);
+    if (options.weightGradients === false) return { dProjected, dProjectedValues, recurrent: {} };
     const previous = new Float32Array(this.rows * H);
     previous.set(this.h0);
     previous.set(outputs.subarray(0, (this.rows - batch) * H), batch * H);

@@ -131,7 +131,8 @@ export function sequenceGradients(
   return { loss, grads, state: nextState };
 }
 
-function layerPass(
+/** The hand-written pass of one layer (training, and input gradients for maximisation). */
+export function layerPass(
   model: LanguageModel,
   config: CellConfig,
   prefix: string,

@@ -39,7 +39,8 @@ async function choose<T>(step: number, what: string, items: Choice<T>[], title?:
   return picked?.value;
 }
 
-async function chooseCorpus(title?: string): Promise<CorpusSource | undefined> {
+/** The text to train on: the default corpus, the active file, or workspace files matching a glob. */
+export async function chooseCorpus(title?: string): Promise<CorpusSource | undefined> {
   const editor = vscode.window.activeTextEditor;
   const items: Choice<'default' | 'active' | 'files'>[] = [
     { label: '$(book) Default corpus', description: 'Moby-Dick by Herman Melville (about 1.2 million characters)', value: 'default' },
@@ -60,7 +61,7 @@ async function chooseCorpus(title?: string): Promise<CorpusSource | undefined> {
   }
   if (kind === 'files') {
     const glob = await vscode.window.showInputBox({
-      title: `Neuron Lens: Train Model (1/${STEPS}): workspace files`,
+      title: title ? `Neuron Lens: ${title}: workspace files` : `Neuron Lens: Train Model (1/${STEPS}): workspace files`,
       prompt: 'Glob pattern of the files to train on, relative to the workspace (files.exclude applies)',
       value: '**/*.{md,txt}',
       ignoreFocusOut: true,
