@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: speed of the engine against PyTorch on this machine, measured in the same run.
  * Character LSTMs (hidden 256 and 512, one-hot input) and a word LSTM on Moby-Dick: training
- * tokens/s, recording tokens/s (hidden state only, and every internal), the panels' analyses and
- * the editor's latencies. Each throughput is also given in GFLOP/s against the machine's
- * single-precision GEMM throughput (numpy/OpenBLAS in the peer run), the ceiling. PyTorch runs
- * with 1 and with every thread; the ratio uses its faster run. Writes bench/out/results.json and
- * bench/results.md, and flags any workload more than 10 % slower than bench/baseline.json.
+ * tokens/s, recording tokens/s (hidden state only, and every internal), the panels' analyses,
+ * the editor's latencies, heatmap rendering and steps/s of text activation maximisation. Each
+ * throughput is also given in GFLOP/s against the machine's single-precision GEMM throughput
+ * (numpy/OpenBLAS in the peer run), the ceiling. PyTorch runs with 1 and with every thread; the
+ * ratio uses its faster run. Writes bench/out/results.json and bench/results.md, and flags any
+ * workload more than 10 % slower than bench/baseline.json.
  * Not part of CI: the peer is slow to install and numbers vary with load.
  *
  *   npm run bench [-- --no-pytorch] [-- --quick] [-- --save-baseline]
@@ -28,6 +29,8 @@ import { trainLanguageModel } from '../src/engine/trainer';
 import { Vocabulary } from '../src/engine/vocabulary';
 import { measureAnalyses } from './benchAnalyses';
 import { measureEditor } from './benchEditor';
+import { measureHeatmap } from './benchHeatmap';
+import { MAXIMIZE_SPEED, measureMaximizeSpeed } from './maximizeSpeed';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -47,7 +50,7 @@ type PeerKey = 'train_char' | 'train_word' | 'record_internals' | `record_hidden
 interface Row {
   what: string;
   ours: number;
-  unit: 'tokens/s' | 'ms' | 'tokens';
+  unit: 'tokens/s' | 'steps/s' | 'ms' | 'tokens';
   /** Model FLOPs per token, for GFLOP/s (input projections counted as dense products). */
   flopsPerToken?: number;
   peerKey?: PeerKey;
@@ -140,6 +143,14 @@ async function main(): Promise<void> {
     flopsPerToken: lstmFlops(0, HIDDEN),
     peerKey: 'record_internals',
   });
+  const maximize = await measureMaximizeSpeed({ steps: quick ? 10 : 30, pytorch: peer !== undefined });
+  rows.push({
+    what: `text activation maximisation, char LSTM ${MAXIMIZE_SPEED.hidden}, ${MAXIMIZE_SPEED.starts} starts × ${MAXIMIZE_SPEED.length} tokens`,
+    ours: maximize.ours,
+    unit: 'steps/s',
+    peer: maximize.peer?.best,
+    peerThreads: maximize.peer?.bestThreads,
+  });
   const { tokens } = charTokenizer.encode(sample);
   for (const a of measureAnalyses(fast, tokens, ids)) rows.push({ what: a.what, ours: a.ms, unit: 'ms' });
   fast.dispose();
@@ -150,6 +161,7 @@ async function main(): Promise<void> {
   }
   fs.rmSync(editorModel, { recursive: true, force: true });
   model.dispose();
+  for (const h of await measureHeatmap(quick ? 1 : 3)) rows.push({ what: h.what, ours: h.ms, unit: 'ms' });
 
   for (const r of rows) {
     const best = r.peerKey && peer ? bestPeer(peer, r.peerKey) : undefined;
@@ -259,7 +271,8 @@ function compareWithBaseline(rows: Row[]): string[] | undefined {
   for (const r of rows) {
     const b = baseline.get(r.what);
     if (!b || b.unit !== r.unit || r.unit === 'tokens') continue;
-    const slower = r.unit === 'tokens/s' ? r.ours < 0.9 * b.ours : r.ours > 1.1 * b.ours;
+    const throughput = r.unit === 'tokens/s' || r.unit === 'steps/s';
+    const slower = throughput ? r.ours < 0.9 * b.ours : r.ours > 1.1 * b.ours;
     if (slower) flagged.push(`${r.what}: ${fmt(r.ours)} ${r.unit}, baseline ${fmt(b.ours)}`);
   }
   return flagged;

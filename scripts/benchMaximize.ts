@@ -11,15 +11,12 @@
  *   node --import tsx scripts/benchMaximize.ts [--neurons 16] [--steps 200] [--corpus-chars 200000] [--no-pytorch] [--skip-speed] [--skip-chance]
  *     [--autodiff] [--runs 1] [--json FILE]
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { makeArchitecture } from '../src/engine/architecture';
 import { initBackend } from '../src/engine/backend';
 import { mobyDick } from '../src/engine/corpus';
-import { LanguageModel } from '../src/engine/languageModel';
 import { loadModel } from '../src/engine/modelFolder';
 import { maximizeActivation } from '../src/engine/optimization/activationMaximization';
 import { topCorpusSnippets } from '../src/engine/optimization/corpusSnippets';
@@ -28,7 +25,7 @@ import { randomSequences, scoreSequences } from '../src/engine/optimization/sequ
 import { resolveTarget } from '../src/engine/optimization/targets';
 import { Random } from '../src/engine/random';
 import { neuronTrace, recordActivations } from '../src/engine/recorder';
-import { Vocabulary } from '../src/engine/vocabulary';
+import { measureMaximizeSpeed } from './maximizeSpeed';
 
 const { values: flags } = parseArgs({
   options: {
@@ -46,31 +43,8 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
   },
 });
-const PYTHON = '/usr/bin/python3';
-const SPEED = { vocab: 90, hidden: 256, length: 20, starts: 8, warmup: 5, steps: Number(flags['speed-steps']), neuron: 0 };
-
 async function measureSpeed() {
-  const vocabulary = Vocabulary.build(Array.from({ length: SPEED.vocab - 1 }, (_, i) => String.fromCharCode(33 + i)));
-  const model = LanguageModel.initialize(
-    makeArchitecture({ cell: 'lstm', level: 'char', vocabSize: SPEED.vocab, hiddenSize: SPEED.hidden }),
-    1,
-  );
-  const target = resolveTarget(model, { kind: 'neuron', layer: 0, component: 'h', neuron: SPEED.neuron, position: 'last' });
-  // The relaxation's steps alone: no intermediate decoding, no polish pass (PyTorch does neither).
-  const options = { length: SPEED.length, starts: SPEED.starts, decodeEvery: 0, polish: 0, autodiff: flags.autodiff };
-  await maximizeActivation(model, vocabulary, target, { ...options, steps: SPEED.warmup });
-  const timed = await maximizeActivation(model, vocabulary, target, { ...options, steps: SPEED.steps });
-  model.dispose();
-  let peer: { best: number; bestThreads: number; stepsPerSecond: Record<string, number>; torch: string } | undefined;
-  if (!flags['no-pytorch'] && fs.existsSync(PYTHON)) {
-    const r = spawnSync(PYTHON, [path.join(__dirname, '..', 'bench', 'pytorch_maximize.py')], {
-      input: JSON.stringify({ ...SPEED, threads: [1, 2] }),
-      encoding: 'utf8',
-    });
-    if (r.status === 0) peer = JSON.parse(r.stdout);
-    else console.error(`PyTorch peer failed: ${r.stderr}`);
-  }
-  return { ours: timed.stepsPerSecond, peer, ratio: peer ? timed.stepsPerSecond / peer.best : undefined };
+  return measureMaximizeSpeed({ steps: Number(flags['speed-steps']), autodiff: flags.autodiff, pytorch: !flags['no-pytorch'] });
 }
 
 /** `runs` back-to-back measurements (other processes may be running); each figure is the median. */

@@ -10,6 +10,7 @@ import { CONTEXTS_HELP, CONTEXTS_OPTIONS, contextsCommand } from './commands/con
 import { DEMO_HELP, DEMO_OPTIONS, demoCommand } from './commands/demo';
 import { FOURIER_HELP, FOURIER_OPTIONS, fourierCommand } from './commands/fourier';
 import { GENERATE_HELP, GENERATE_OPTIONS, generateCommand } from './commands/generate';
+import { HISTORY_HELP, HISTORY_OPTIONS, historyCommand } from './commands/history';
 import { IMPORT_HELP, IMPORT_OPTIONS, importCommand } from './commands/import';
 import { IMAGE_ACTIVATIONS_HELP, IMAGE_ACTIVATIONS_OPTIONS, imageActivationsCommand } from './commands/imageActivations';
 import { IMAGE_DREAM_HELP, IMAGE_DREAM_OPTIONS, imageDreamCommand } from './commands/imageDream';
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, Command> = {
   search: { options: SEARCH_OPTIONS, help: SEARCH_HELP, run: searchCommand },
   clusters: { options: CLUSTERS_OPTIONS, help: CLUSTERS_HELP, run: clustersCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
+  history: { options: HISTORY_OPTIONS, help: HISTORY_HELP, run: historyCommand },
   word2vec: { options: WORD2VEC_OPTIONS, help: WORD2VEC_HELP, run: word2vecCommand },
   neighbours: { options: NEIGHBOURS_OPTIONS, help: NEIGHBOURS_HELP, run: neighboursCommand },
   contexts: { options: CONTEXTS_OPTIONS, help: CONTEXTS_HELP, run: contextsCommand },
@@ -97,6 +99,7 @@ Commands:
   search       "more like this": spans whose on/off pattern of chosen neurons matches a query span
   clusters     group neurons by their activity (k-means or NMF), named by top tokens and features
   compare      two neurons (or one neuron in two models) on the same text: correlation, 2-D histogram
+  history      one neuron across training: activation and feature relevance at each snapshot, when it emerged
   word2vec     train skip-gram word vectors (negative sampling) on a text, write word2vec text/binary
   neighbours   nearest words and analogies in a word2vec/GloVe vectors file
   contexts     the corpus snippets where one neuron is most and least active

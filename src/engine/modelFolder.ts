@@ -16,7 +16,7 @@ export const FORMAT_VERSION = 1;
 export const MODEL_FILE = 'model.json';
 /** model.json is metadata and a vocabulary; anything bigger is not ours. */
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
-const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
+export const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
 /** Weights and optimizer state together (Adam keeps two more copies of every weight). */
 const MAX_TOTAL_BYTES = 3 * MAX_WEIGHT_BYTES;
 

@@ -10,6 +10,7 @@ import { type LoadedModel, MODEL_FILE, type TrainingMetadata, loadModel, saveMod
 import { ModelTokenizer } from './modelTokenizer';
 import { type TokenLevel, tokenize } from './tokenizer';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainResult, trainLanguageModel } from './trainer';
+import { DEFAULT_MAX_SNAPSHOTS, saveSnapshot, thinSnapshots } from './trainingSnapshots';
 import { Vocabulary } from './vocabulary';
 
 export interface TrainingRunOptions extends Partial<Omit<TrainOptions, 'onCheckpoint' | 'resume'>> {
@@ -29,6 +30,13 @@ export interface TrainingRunOptions extends Partial<Omit<TrainOptions, 'onCheckp
   /** Continue from the checkpoint in `out` instead of starting afresh. */
   resume?: boolean;
   backend?: string;
+  /**
+   * Light snapshots (weights only) into `out/snapshots/` every this many steps, plus one of the
+   * initial weights and one at the end; 0 turns them off. Default: the checkpoint interval.
+   */
+  snapshotEvery?: number;
+  /** At most this many snapshots are kept, thinned evenly (first and last kept). Default 20. */
+  maxSnapshots?: number;
 }
 
 export interface TrainingRunResult {
@@ -113,17 +121,38 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingRunRes
     ...extra,
   });
 
+  const snapshotEvery = o.out ? (o.snapshotEvery ?? options.checkpointEvery) : 0;
+  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0)
+    throw new NeuronLensError(`snapshotEvery must be a whole number of steps (0 = off), not ${snapshotEvery}`);
+  const maxSnapshots = o.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS;
+  thinSnapshots([], maxSnapshots);
+  const checkpointEvery = options.checkpointEvery;
+
   try {
+    if (snapshotEvery > 0 && !resume) await saveSnapshot(o.out!, model, 0, { maxSnapshots });
     const result = await trainLanguageModel(model, data, {
       ...options,
+      // The trainer calls back at every multiple of either interval; each kind of save picks its own.
+      checkpointEvery: snapshotEvery > 0 ? gcd(checkpointEvery, snapshotEvery) : checkpointEvery,
       onCheckpoint: o.out
-        ? async (c) =>
-            saveModel(o.out!, {
-              model,
-              tokenizer,
-              training: metadata(c.step, c.history, c.reason === 'final', { elapsedMs: c.elapsedMs, tokensPerSecond: c.tokensPerSecond }),
-              optimizerWeights: c.optimizerWeights,
-            })
+        ? async (c) => {
+            const interval = c.reason === 'interval';
+            if (!interval || c.step % checkpointEvery === 0) {
+              await saveModel(o.out!, {
+                model,
+                tokenizer,
+                training: metadata(c.step, c.history, c.reason === 'final', { elapsedMs: c.elapsedMs, tokensPerSecond: c.tokensPerSecond }),
+                optimizerWeights: c.optimizerWeights,
+              });
+            }
+            if (snapshotEvery > 0 && (!interval || c.step % snapshotEvery === 0)) {
+              const last = c.history[c.history.length - 1];
+              await saveSnapshot(o.out!, model, c.step, {
+                maxSnapshots,
+                validationBits: last?.step === c.step ? last.validationBits : undefined,
+              });
+            }
+          }
         : undefined,
     });
     const training = metadata(result.steps, result.history, !result.cancelled, {
@@ -143,6 +172,10 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingRunRes
   } finally {
     for (const w of resume?.optimizerWeights ?? []) w.tensor.dispose();
   }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

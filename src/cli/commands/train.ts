@@ -3,6 +3,7 @@ import { DEFAULT_CORPUS } from '../../engine/corpus';
 import { TOKEN_LEVELS } from '../../engine/tokenizer';
 import { DEFAULT_RUN, runTraining } from '../../engine/trainingRun';
 import { DEFAULT_TRAIN_OPTIONS } from '../../engine/trainer';
+import { DEFAULT_MAX_SNAPSHOTS } from '../../engine/trainingSnapshots';
 import { type Values, num, oneOf, required, str } from '../args';
 import type { CommandContext } from '../context';
 
@@ -22,6 +23,8 @@ export const TRAIN_OPTIONS = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   'checkpoint-every': { type: 'string' },
+  'snapshot-every': { type: 'string' },
+  'max-snapshots': { type: 'string' },
   resume: { type: 'boolean' },
   out: { type: 'string' },
 } as const;
@@ -39,6 +42,9 @@ export const TRAIN_HELP = `neuron-lens train --out DIR [options]
   --lr X --clip C          Adam learning rate, gradient-norm clip (default ${DEFAULT_TRAIN_OPTIONS.learningRate}, ${DEFAULT_TRAIN_OPTIONS.clipNorm})
   --seed S                 random seed (default ${DEFAULT_TRAIN_OPTIONS.seed})
   --eval-every N --checkpoint-every N
+  --snapshot-every N       keep the weights (no optimizer state) every N steps in DIR/snapshots for
+                           "neuron-lens history" (default: the checkpoint interval; 0 = off)
+  --max-snapshots K        keep at most K snapshots, thinned evenly, first and last kept (default ${DEFAULT_MAX_SNAPSHOTS})
   --resume                 continue the checkpoint in --out
   --json                   JSON lines on stdout instead of text`;
 
@@ -67,6 +73,8 @@ export async function trainCommand(v: Values, ctx: CommandContext): Promise<numb
       seed: num(v, 'seed', undefined, { int: true }),
       evalEvery: num(v, 'eval-every', undefined, { int: true, min: 1 }),
       checkpointEvery: num(v, 'checkpoint-every', undefined, { int: true, min: 1 }),
+      snapshotEvery: num(v, 'snapshot-every', undefined, { int: true, min: 0 }),
+      maxSnapshots: num(v, 'max-snapshots', undefined, { int: true, min: 2, max: 10_000 }),
       resume: v.resume === true,
       out,
       backend: ctx.backend,
