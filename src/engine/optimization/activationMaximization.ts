@@ -6,7 +6,7 @@ import { inputWeightGradients, supportsInputGradients } from '../training/inputG
 import type { Vocabulary } from '../vocabulary';
 import {
   DEFAULT_TEMPERATURE,
-  type TemperatureSchedule,
+  type RelaxationSearchOptions,
   allowedTokens,
   argmaxRows,
   relaxedDistribution,
@@ -16,41 +16,12 @@ import {
 import { scoreSequences } from './sequenceScoring';
 import type { Target } from './targets';
 
-export interface MaximizeOptions {
-  /** Tokens per optimised sequence. */
-  length: number;
-  /** Independent random starts, optimised together as one batch. */
-  starts?: number;
-  steps?: number;
-  /** Adam step size on the relaxation's logits θ. */
-  learningRate?: number;
-  temperature?: TemperatureSchedule;
-  /** λ in objective − λ·(mean entropy per position): pushes rows to commit to one token early. */
-  entropyWeight?: number;
-  /** Standard deviation of the initial θ. */
-  initScale?: number;
-  seed?: number;
-  /** Token ids never used (default: id 0, `<unk>`, which decodes to no real text). */
-  excludeTokens?: readonly number[];
-  /**
-   * Decode and re-score every this many steps, keeping each start's best real sequence (0: only
-   * at the end). Annealing is not monotone in the real score, so an earlier decoding can win.
-   */
-  decodeEvery?: number;
-  /**
-   * After decoding, one pass of coordinate ascent on the real model: at each position, the `polish`
-   * tokens the relaxation weighted most there are tried in place and the best kept (0: off).
-   * Cheap (starts × length × polish short sequences, batched) and it closes most of the gap left
-   * by rounding a mixture to its argmax.
-   */
-  polish?: number;
+export interface MaximizeOptions extends RelaxationSearchOptions {
   /**
    * Differentiate `model.run` on the tape even where the hand-written pass handles the target
    * (the reference that pass is tested against).
    */
   autodiff?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (step: number, steps: number) => void;
 }
 
 export interface MaximizedSequence {

@@ -6,7 +6,7 @@ import { Random } from '../random';
 import { resolveComponent, resolveLayer } from '../recorder';
 import {
   DEFAULT_TEMPERATURE,
-  type TemperatureSchedule,
+  type RelaxationSearchOptions,
   allowedTokens,
   argmaxRows,
   relaxedDistribution,
@@ -14,35 +14,12 @@ import {
   temperatureAt,
 } from './inputRelaxation';
 
-export interface InversionOptions {
+/** The relaxation search, with the objective ‖h(x) − h*‖² (+ the entropy term) minimised. */
+export interface InversionOptions extends RelaxationSearchOptions {
   /** Layer whose state is matched (default: the last). */
   layer?: number;
   /** Component of that layer (default h, the hidden state). */
   component?: string;
-  /** Tokens per recovered sequence. */
-  length: number;
-  /** Independent random starts, optimised together as one batch. */
-  starts?: number;
-  steps?: number;
-  /** Adam step size on the relaxation's logits θ. */
-  learningRate?: number;
-  temperature?: TemperatureSchedule;
-  /** λ in loss ‖h(x) − h*‖² + λ·(mean entropy per position). */
-  entropyWeight?: number;
-  /** Standard deviation of the initial θ. */
-  initScale?: number;
-  seed?: number;
-  /** Token ids never used (default: id 0, `<unk>`). */
-  excludeTokens?: readonly number[];
-  /** Decode and re-score every this many steps, keeping each start's closest real sequence. */
-  decodeEvery?: number;
-  /**
-   * After decoding, one pass of coordinate descent on the real model: at each position the
-   * `polish` tokens the relaxation weighted most are tried in place and the closest kept (0: off).
-   */
-  polish?: number;
-  signal?: AbortSignal;
-  onProgress?: (step: number, steps: number) => void;
 }
 
 export interface InvertedSequence {

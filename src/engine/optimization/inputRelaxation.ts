@@ -23,6 +23,39 @@ export interface TemperatureSchedule {
 
 export const DEFAULT_TEMPERATURE: TemperatureSchedule = { start: 1, end: 0.05 };
 
+/** What every search over the relaxation (maximisation, inversion) is configured by. */
+export interface RelaxationSearchOptions {
+  /** Tokens per sequence. */
+  length: number;
+  /** Independent random starts, optimised together as one batch. */
+  starts?: number;
+  steps?: number;
+  /** Adam step size on the relaxation's logits θ. */
+  learningRate?: number;
+  temperature?: TemperatureSchedule;
+  /** λ of the mean entropy per position in the objective: pushes rows to commit to one token early. */
+  entropyWeight?: number;
+  /** Standard deviation of the initial θ. */
+  initScale?: number;
+  seed?: number;
+  /** Token ids never used (default: id 0, `<unk>`, which decodes to no real text). */
+  excludeTokens?: readonly number[];
+  /**
+   * Decode and re-score every this many steps, keeping each start's best real sequence (0: only
+   * at the end). Annealing is not monotone in the real score, so an earlier decoding can win.
+   */
+  decodeEvery?: number;
+  /**
+   * After decoding, one pass of coordinate search on the real model: at each position, the
+   * `polish` tokens the relaxation weighted most there are tried in place and the best kept (0:
+   * off). Cheap (starts × length × polish short sequences, batched) and it closes most of the gap
+   * left by rounding a mixture to its argmax.
+   */
+  polish?: number;
+  signal?: AbortSignal;
+  onProgress?: (step: number, steps: number) => void;
+}
+
 /** Geometric interpolation from start to end: equal ratios per step, so no phase dominates. */
 export function temperatureAt(step: number, steps: number, schedule: TemperatureSchedule): number {
   if (!(schedule.start > 0) || !(schedule.end > 0)) {
