@@ -39,6 +39,14 @@ import { SerialQueue } from './serialQueue';
 import { TOKEN_LEVELS } from './tokenizer';
 import { trainingRunOptions } from './trainingRequest';
 import { runTraining } from './trainingRun';
+import {
+  ImageModelCache,
+  describeImageModel,
+  imageActivationsRequest,
+  imageFoolRequest,
+  imageMaximizeRequest,
+  imageSaliencyRequest,
+} from './vision/imageRequests';
 
 type Active = ModelSummary & { modelId: number };
 type Result<M extends keyof EngineMethods> = Promise<EngineMethods[M]['result']>;
@@ -69,6 +77,9 @@ export class EngineSession {
   /** Experiment files are read and rewritten apart from the analyses, one request at a time. */
   private readonly experimentFiles = new SerialQueue();
   private readonly wordVectors = new WordVectorQueries();
+  /** Image models (not the active text model), by folder; their requests run one at a time, apart from the text model's. */
+  private readonly imageModels = new ImageModelCache();
+  private readonly imageQueue = new SerialQueue();
 
   async modelInfo({ dir }: { dir: string }): Result<'modelInfo'> {
     const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
@@ -354,8 +365,35 @@ export class EngineSession {
     return this.experimentFiles.run(() => updateExperimentFile(requireAbsolutePath(file), changes));
   }
 
-  /** Frees the active model and every cache (the worker's end, and tests). */
-  dispose(): Promise<void> {
+  imageModelInfo({ dir }: EngineMethods['imageModelInfo']['params']): Result<'imageModelInfo'> {
+    return this.imageQueue.run(async () => describeImageModel(await this.imageModels.get(dir), dir));
+  }
+
+  imageActivations({ dir, input, top }: EngineMethods['imageActivations']['params']): Result<'imageActivations'> {
+    return this.imageQueue.run(async () => imageActivationsRequest(await this.imageModels.get(dir), input, top));
+  }
+
+  imageMaximize(
+    { dir, ...params }: EngineMethods['imageMaximize']['params'],
+    signal?: AbortSignal,
+    progress?: (p: Progress<'imageMaximize'>) => void,
+  ): Result<'imageMaximize'> {
+    return this.imageQueue.run(async () =>
+      imageMaximizeRequest(await this.imageModels.get(dir), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
+  }
+
+  imageSaliency({ dir, input, classIndex }: EngineMethods['imageSaliency']['params']): Result<'imageSaliency'> {
+    return this.imageQueue.run(async () => imageSaliencyRequest(await this.imageModels.get(dir), input, classIndex));
+  }
+
+  imageFool({ dir, input, target, settings }: EngineMethods['imageFool']['params'], signal?: AbortSignal): Result<'imageFool'> {
+    return this.imageQueue.run(async () => imageFoolRequest(await this.imageModels.get(dir), input, target, settings, signal));
+  }
+
+  /** Frees the active model, the image models and every cache (the worker's end, and tests). */
+  async dispose(): Promise<void> {
+    await this.imageQueue.run(() => this.imageModels.dispose());
     return this.queue.run(() => {
       this.active?.dispose();
       this.active = undefined;

@@ -1,3 +1,4 @@
+import { largestDisagreements } from '../shared/traceDisagreements';
 import { pearson, spearman } from './correlation';
 import { NeuronLensError } from './errors';
 import { Random } from './random';
@@ -47,11 +48,7 @@ export function compareTraces(a: Float32Array, b: Float32Array, options: Compari
   const counts = new Uint32Array(bins * bins);
   for (let t = 0; t < n; t++) counts[bin(a[t]!, aRange, bins) * bins + bin(b[t]!, bRange, bins)]!++;
 
-  const za = zScores(a);
-  const zb = zScores(b);
-  const disagreements = Array.from({ length: n }, (_, t) => ({ token: t, a: a[t]!, b: b[t]!, difference: za[t]! - zb[t]! }))
-    .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference) || x.token - y.token)
-    .slice(0, options.disagreements ?? 10);
+  const disagreements = largestDisagreements(a, b, options.disagreements ?? 10);
 
   const index = samplePositions(n, options.sampleSize ?? 1000, options.seed ?? 1);
   return {
@@ -77,16 +74,6 @@ function range(x: Float32Array): [number, number] {
 /** Equal-width bin of v in [lo, hi]; the maximum falls in the last bin, a constant trace in the first. */
 function bin(v: number, [lo, hi]: [number, number], bins: number): number {
   return hi > lo ? Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins)) : 0;
-}
-
-function zScores(x: Float32Array): Float64Array {
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= x.length;
-  let variance = 0;
-  for (const v of x) variance += (v - mean) ** 2;
-  const sd = Math.sqrt(variance / x.length) || 1;
-  return Float64Array.from(x, (v) => (v - mean) / sd);
 }
 
 /** `size` distinct positions of 0..n−1, uniformly (Floyd's algorithm), ascending. */

@@ -58,6 +58,11 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   spectra: (p) => session.spectra(p),
   readExperiment: (p) => session.readExperiment(p),
   updateExperiment: (p) => session.updateExperiment(p),
+  imageModelInfo: (p) => session.imageModelInfo(p),
+  imageActivations: (p) => session.imageActivations(p),
+  imageMaximize: (p, signal, progress) => session.imageMaximize(p, signal, progress),
+  imageSaliency: (p) => session.imageSaliency(p),
+  imageFool: (p, signal) => session.imageFool(p, signal),
 };
 
 const running = new Map<number, AbortController>();

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { classifyText } from './commands/classifyText';
 import { colourByCluster } from './commands/colourByCluster';
+import { compareNeurons } from './commands/compareNeurons';
 import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
 import { findSimilarSpans } from './commands/findSimilarSpans';
 import { foolClassifier } from './commands/foolClassifier';
@@ -12,6 +13,7 @@ import { loadModel } from './commands/loadModel';
 import { maximizeNeuron } from './commands/maximizeNeuron';
 import { interveneNeurons } from './commands/interveneNeurons';
 import { openExperimentFile } from './commands/openExperimentFile';
+import { openImageModel } from './commands/openImageModel';
 import { saveModelAs } from './commands/saveModelAs';
 import { showHeatmap } from './commands/showHeatmap';
 import { showModelInfo } from './commands/showModelInfo';
@@ -29,6 +31,7 @@ import { Highlighter } from './highlighter';
 import { ModelService } from './modelService';
 import { NeuronHoverProvider } from './neuronHover';
 import { NeuronSelection } from './neuronSelection';
+import { ComparisonController } from './panels/comparisonController';
 import { FourierController } from './panels/fourierController';
 import { HeatmapController } from './panels/heatmapController';
 import { registerPanelSerializers } from './panels/panelSerializers';
@@ -67,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const panelServices = { context, log, engine, models, selection, highlighter, experiment };
   const heatmap = new HeatmapController(panelServices);
   const fourier = new FourierController(panelServices);
+  const comparison = new ComparisonController(panelServices);
+  context.subscriptions.push(comparison);
   const overlay = new TokenScoreOverlay(readSettings().palette, highlighter, (message) =>
     vscode.window.setStatusBarMessage(`Neuron Lens: ${message}`, 8000),
   );
@@ -123,7 +128,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerHighlightCommands(s),
     vscode.commands.registerCommand('neuronLens.showHeatmap', () => showHeatmap(s)),
     vscode.commands.registerCommand('neuronLens.showSpectra', () => showSpectra(s)),
+    vscode.commands.registerCommand('neuronLens.compareNeurons', () => compareNeurons(s, comparison)),
     vscode.commands.registerCommand('neuronLens.showTrainingCurves', () => showTrainingCurves(s)),
+    vscode.commands.registerCommand('neuronLens.openImageModel', (uri?: vscode.Uri) => openImageModel(s, uri)),
     vscode.commands.registerCommand('neuronLens.openExperimentFile', () => openExperimentFile(s)),
     ...registerPanelSerializers(s),
     ...registerOnboarding(context),

@@ -84,7 +84,8 @@ export type ToWebview =
   | { type: 'spectra'; data: SpectraData }
   | { type: 'training'; run: TrainingRunData }
   | { type: 'trainingPoint'; runId: string; point: TrainingPoint }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'comparison'; data: ComparisonData };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -139,4 +140,84 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
     default:
       return undefined;
   }
+}
+
+/** One neuron's trace as the comparison panel draws it: a lane of cells over the shared tokens. */
+export interface ComparedNeuron {
+  /** e.g. "layer 1 h · neuron 17". */
+  label: string;
+  /** How its component's values are bounded: picks the colour scale, as in HeatmapData. */
+  range: 'signed' | 'unit' | 'unbounded';
+  /** 99th percentile of |value| over the document, for unbounded components. */
+  robustScale: number;
+  /** One value per token. */
+  values: Float32Array;
+}
+
+/** Two neurons on the same text (the comparison panel): both traces, how they co-vary and where they differ. */
+export interface ComparisonData {
+  title: string;
+  tokens: string[];
+  a: ComparedNeuron;
+  b: ComparedNeuron;
+  pearson: number;
+  spearman: number;
+  /** Tokens whose z-scored values differ most, largest |difference| first; `token` indexes `tokens`. */
+  disagreements: { token: number; a: number; b: number; difference: number }[];
+}
+
+/** Extension → comparison page. */
+export type ToComparison = Extract<ToWebview, { type: 'comparison' | 'error' }>;
+
+function isComparedNeuron(x: unknown, tokens: number): x is ComparedNeuron {
+  if (typeof x !== 'object' || x === null) return false;
+  const n = x as Record<string, unknown>;
+  return (
+    isStr(n.label, 200) &&
+    (n.range === 'signed' || n.range === 'unit' || n.range === 'unbounded') &&
+    typeof n.robustScale === 'number' &&
+    n.values instanceof Float32Array &&
+    n.values.length === tokens
+  );
+}
+
+/**
+ * Checks a message for the comparison page. The page trusts only what passes: a malformed post
+ * (wrong lengths, indices outside the text) would otherwise draw garbage or throw mid-render.
+ */
+export function parseToComparison(m: unknown): ToComparison | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const x = m as Record<string, unknown>;
+  if (x.type === 'error') return isStr(x.message, 10_000) ? { type: 'error', message: x.message } : undefined;
+  if (x.type !== 'comparison' || typeof x.data !== 'object' || x.data === null) return undefined;
+  const d = x.data as Record<string, unknown>;
+  const tokens = d.tokens;
+  if (!isStr(d.title, 500) || !Array.isArray(tokens) || tokens.length > 1e7 || !tokens.every((t) => typeof t === 'string'))
+    return undefined;
+  const n = tokens.length;
+  if (!isComparedNeuron(d.a, n) || !isComparedNeuron(d.b, n)) return undefined;
+  const isCorrelation = (r: unknown): r is number => typeof r === 'number' && r >= -1.000001 && r <= 1.000001;
+  if (!isCorrelation(d.pearson) || !isCorrelation(d.spearman)) return undefined;
+  const list = d.disagreements;
+  const okList =
+    Array.isArray(list) &&
+    list.length <= 1000 &&
+    list.every((e: unknown) => {
+      if (typeof e !== 'object' || e === null) return false;
+      const r = e as Record<string, unknown>;
+      return isInt(r.token) && r.token < n && [r.a, r.b, r.difference].every((v) => typeof v === 'number' && Number.isFinite(v));
+    });
+  if (!okList) return undefined;
+  return {
+    type: 'comparison',
+    data: {
+      title: d.title,
+      tokens: tokens as string[],
+      a: d.a,
+      b: d.b,
+      pearson: d.pearson,
+      spearman: d.spearman,
+      disagreements: list as ComparisonData['disagreements'],
+    },
+  };
 }

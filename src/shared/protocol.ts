@@ -10,6 +10,16 @@ import type { TopContext } from '../engine/topContexts';
 import type { FoolResult } from '../engine/optimization/fooling';
 import type { MaximizeResult } from '../engine/optimization/activationMaximization';
 import type { SpanMatch } from '../engine/patternSearch';
+import type { MaximizeOptions as ImageMaximizeSettings } from '../engine/vision/activationMaximization';
+import type { FoolOptions as ImageFoolSettings } from '../engine/vision/foolingImage';
+import type {
+  ImageActivationsResult,
+  ImageFoolResult,
+  ImageInputRef,
+  ImageMaximizeResult,
+  ImageModelDescription,
+  ImageSaliencyResult,
+} from '../engine/vision/imageRequests';
 
 export type { FoolResult, GenerationEffect, MaximizeResult, NextTokenEffect, SpanMatch, TopContext };
 import type { ModelSummary } from './modelSummary';
@@ -377,6 +387,30 @@ export interface EngineMethods {
    * if missing. A file that does not parse or validate is left alone: the request fails with why.
    */
   updateExperiment: { params: { file: string; changes: Partial<Experiment> }; result: Experiment; progress: never };
+  /** An image model folder's classes, layers and input shape (it stays loaded for the image requests below). */
+  imageModelInfo: { params: { dir: string }; result: ImageModelDescription; progress: never };
+  /** An image model's prediction and every layer's activations for a test digit or an image file. */
+  imageActivations: { params: { dir: string; input: ImageInputRef; top: number }; result: ImageActivationsResult; progress: never };
+  /** A gallery: the units of a layer (all unless `units`) maximised from noise, with the regulariser settings used. */
+  imageMaximize: {
+    params: {
+      dir: string;
+      layer: string;
+      units?: number[];
+      spatial?: 'centre' | 'mean';
+      settings?: Partial<Omit<ImageMaximizeSettings, 'signal'>>;
+    };
+    result: ImageMaximizeResult;
+    progress: never;
+  };
+  /** Saliency of the input's pixels for a class (default: the predicted one). */
+  imageSaliency: { params: { dir: string; input: ImageInputRef; classIndex?: number }; result: ImageSaliencyResult; progress: never };
+  /** A fooling image: the input changed by gradient steps until the model predicts `target`. */
+  imageFool: {
+    params: { dir: string; input: ImageInputRef; target: number; settings?: Partial<Omit<ImageFoolSettings, 'signal'>> };
+    result: ImageFoolResult;
+    progress: never;
+  };
 }
 
 export type MethodName = keyof EngineMethods;

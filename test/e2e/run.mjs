@@ -84,6 +84,7 @@ const TITLES = {
   intervene: paletteTitle('neuronLens.interveneNeurons'),
   contexts: paletteTitle('neuronLens.showTopContexts'),
   maximize: paletteTitle('neuronLens.maximizeNeuron'),
+  compare: paletteTitle('neuronLens.compareNeurons'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -674,6 +675,49 @@ try {
   await page.mouse.move(5, 5);
   await shot(vsc, 'after-edit');
 
+  // ---- Saliency at the cursor (the end of the file), before the panels open: integrated gradients of the shown neuron
+  // colour the text before it, and a hover gives the CLI's attribution for its token.
+  const salientText = editedText;
+  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await startCommand(vsc, TITLES.saliency);
+  await pickRow(vsc, /at the cursor$/);
+  await pickRow(vsc, /^Integrated gradients$/);
+  const expectedSaliency = cliAnalysis(
+    'saliency',
+    salientText,
+    '--layer',
+    String(status2.layer),
+    '--component',
+    status2.component,
+    '--neuron',
+    String(status2.neuron),
+    '--method',
+    'ig',
+    '--steps',
+    '64',
+  );
+  await waitFor('the saliency colours', async () => {
+    const glyphs = await glyphColours(vsc, salientText, status2.layer, status2.component, status2.neuron);
+    return glyphs.some((g) => g.colour) && glyphs;
+  });
+  // Only glyphs inside the editor's viewport can be hovered (the narrow editor may be scrolled sideways).
+  const editorBox = await page.locator('.editor-group-container .monaco-editor .overflow-guard').first().boundingBox();
+  const salientGlyphs = (await glyphColours(vsc, salientText, status2.layer, status2.component, status2.neuron)).filter(
+    (g) => g.x > editorBox.x + 70 && g.x < editorBox.x + editorBox.width - 20 && g.y > editorBox.y && g.y < editorBox.y + editorBox.height,
+  );
+  const scoreAt = new Map(expectedSaliency.tokens.map((t) => [t.start, t.score]));
+  const strongest = salientGlyphs
+    .filter((g) => g.colour && /\S/.test(g.text) && scoreAt.has(g.offset))
+    .sort((a, b) => Math.abs(scoreAt.get(b.offset)) - Math.abs(scoreAt.get(a.offset)))[0];
+  assert.ok(strongest, 'no coloured token with a CLI attribution on screen');
+  const hover4 = await hoverAt(vsc, strongest, status2.neuron, 'Integrated gradients of');
+  log(`saliency hover: ${hover4.text.slice(0, 160)}`);
+  assert.ok(Math.abs(hover4.value - scoreAt.get(strongest.offset)) < 2e-4, `hover ${hover4.value}, CLI ${scoreAt.get(strongest.offset)}`);
+  await page.keyboard.press('Escape');
+  await page.mouse.move(5, 5);
+  await shot(vsc, 'saliency');
+
   // ---- Activation heatmap of the edited file: drawn, with the CLI's tokens and hypotheses.
   await vsc.runCommand('Notifications: Clear All Notifications');
   await vsc.runCommand(TITLES.heatmap);
@@ -813,49 +857,6 @@ try {
   );
   log(`after typing "abc" at the end: both panels show ${afterTyping} tokens`);
 
-  // ---- Saliency at the cursor (the end of the file): integrated gradients of the shown neuron
-  // colour the text before it, and a hover gives the CLI's attribution for its token.
-  const salientText = editedText + 'abc';
-  await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+End');
-  await startCommand(vsc, TITLES.saliency);
-  await pickRow(vsc, /at the cursor$/);
-  await pickRow(vsc, /^Integrated gradients$/);
-  const expectedSaliency = cliAnalysis(
-    'saliency',
-    salientText,
-    '--layer',
-    String(status3.layer),
-    '--component',
-    status3.component,
-    '--neuron',
-    String(status3.neuron),
-    '--method',
-    'ig',
-    '--steps',
-    '64',
-  );
-  await waitFor('the saliency colours', async () => {
-    const glyphs = await glyphColours(vsc, salientText, status3.layer, status3.component, status3.neuron);
-    return glyphs.some((g) => g.colour) && glyphs;
-  });
-  // Only glyphs inside the editor's viewport can be hovered (the narrow editor may be scrolled sideways).
-  const editorBox = await page.locator('.editor-group-container .monaco-editor .overflow-guard').first().boundingBox();
-  const salientGlyphs = (await glyphColours(vsc, salientText, status3.layer, status3.component, status3.neuron)).filter(
-    (g) => g.x > editorBox.x + 70 && g.x < editorBox.x + editorBox.width - 20 && g.y > editorBox.y && g.y < editorBox.y + editorBox.height,
-  );
-  const scoreAt = new Map(expectedSaliency.tokens.map((t) => [t.start, t.score]));
-  const strongest = salientGlyphs
-    .filter((g) => g.colour && /\S/.test(g.text) && scoreAt.has(g.offset))
-    .sort((a, b) => Math.abs(scoreAt.get(b.offset)) - Math.abs(scoreAt.get(a.offset)))[0];
-  assert.ok(strongest, 'no coloured token with a CLI attribution on screen');
-  const hover4 = await hoverAt(vsc, strongest, status3.neuron, 'Integrated gradients of');
-  log(`saliency hover: ${hover4.text.slice(0, 160)}`);
-  assert.ok(Math.abs(hover4.value - scoreAt.get(strongest.offset)) < 2e-4, `hover ${hover4.value}, CLI ${scoreAt.get(strongest.offset)}`);
-  await page.keyboard.press('Escape');
-  await page.mouse.move(5, 5);
-  await shot(vsc, 'saliency');
-
   // ---- Ablate the shown neuron: a Markdown report compares the loss with and without.
   await startCommand(vsc, TITLES.intervene);
   await acceptInput(vsc); // the shown neuron
@@ -896,6 +897,34 @@ try {
     return decos.length > 0 && decos;
   });
   await shot(vsc, 'maximize');
+
+  // ---- Compare the shown neuron with another one of sample.txt: the panel gives their correlation.
+  await page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
+  await startCommand(vsc, TITLES.compare);
+  await answerPicks(vsc, (status3.neuron + 1) % base.neurons, errorLines(vsc).length);
+  const comparison = await panelFrame(vsc, '.correlations', 'comparison');
+  const correlations = await waitFor('the correlations', async () => {
+    const t = await comparison.locator('.correlations').innerText();
+    return /Pearson r = [-−]?\d/.test(t) && t;
+  });
+  const expectedComparison = cliAnalysis(
+    'compare',
+    editedText + 'abc',
+    '--layer',
+    String(status3.layer),
+    '--component',
+    status3.component,
+    '--neuron',
+    String(status3.neuron),
+    '--with',
+    String((status3.neuron + 1) % base.neurons),
+  );
+  log(
+    `comparison: ${correlations} (CLI: Pearson ${expectedComparison.pearson.toFixed(3)}, Spearman ${expectedComparison.spearman.toFixed(3)})`,
+  );
+  const shownPearson = Number(correlations.match(/Pearson r = ([-−]?[\d.]+)/)[1].replace('−', '-'));
+  assert.ok(Math.abs(shownPearson - expectedComparison.pearson) < 0.0015, `panel ${shownPearson}, CLI ${expectedComparison.pearson}`);
+  await shot(vsc, 'comparison');
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

@@ -1,0 +1,267 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CancelledError, NeuronLensError, throwIfAborted } from '../errors';
+import { requireInteger, requireString } from '../requestChecks';
+import { DEFAULT_MAXIMIZE_OPTIONS, type MaximizeOptions, maximizeActivation } from './activationMaximization';
+import { type ImageLayerInfo, type ImageLayerKind, findImageLayer, imageLayers } from './imageArchitecture';
+import { exampleImage, splitByClass } from './imageDataset';
+import { readImageFile } from './imageDecode';
+import { type LoadedImageModel, loadImageModel } from './imageModelFolder';
+import { DEFAULT_FOOL_OPTIONS, type FoolOptions, foolingImage } from './foolingImage';
+import { type UnitScore, imageActivations, mostActiveUnits } from './layerActivations';
+import { loadMnistDigits } from './mnistDigits';
+import { saliencyMap } from './saliencyMap';
+
+/**
+ * The engine worker's image-model requests (the panel's data). An image model is not the active
+ * text model: requests name its folder, and the session keeps the loaded models here, reloading
+ * one whose model.json changed (it was retrained into the same folder).
+ */
+
+/** The input image: a digit of the MNIST test split image-train holds out, or a PNG/JPEG file. */
+export type ImageInputRef = { kind: 'digit'; index: number } | { kind: 'file'; path: string };
+
+/** The input as the model sees it, resized to its height × width × channels, values in [0, 1]. */
+export interface ImageInputData {
+  label: string;
+  trueClass?: number;
+  pixels: Float32Array;
+  shape: [number, number, number];
+}
+
+export interface ImageModelDescription {
+  dir: string;
+  classes: string[];
+  layers: ImageLayerInfo[];
+  shape: [number, number, number];
+  /** How many MNIST test digits the digit picker can show; 0 when the model's input is not 28×28 grey. */
+  testDigits: number;
+}
+
+export interface ImageLayerResult {
+  name: string;
+  kind: ImageLayerKind;
+  /** [h, w, filters] for conv/pool, [units] for dense/logits. */
+  shape: number[];
+  values: Float32Array;
+  /** The most active filters or units, by mean activation. */
+  top: UnitScore[];
+}
+
+export interface ImageActivationsResult {
+  input: ImageInputData;
+  predicted: number;
+  probabilities: Float32Array;
+  layers: ImageLayerResult[];
+}
+
+export interface ImageMaximizeResult {
+  layer: string;
+  units: { unit: number; initialValue: number; finalValue: number }[];
+  /** Every unit's image, one after another: units.length × shape. */
+  images: Float32Array;
+  shape: [number, number, number];
+  settings: Omit<MaximizeOptions, 'signal'>;
+  /** Stopped by cancellation: `units` holds the images made so far. */
+  cancelled: boolean;
+}
+
+export interface ImageSaliencyResult {
+  input: ImageInputData;
+  /** [height, width]: max over channels of |∂ score / ∂ pixel|. */
+  map: Float32Array;
+  classIndex: number;
+  score: number;
+  predicted: number;
+}
+
+export interface ImageFoolResult {
+  input: ImageInputData;
+  /** The fooling image and fooling − original, both input-shaped. */
+  image: Float32Array;
+  difference: Float32Array;
+  fooled: boolean;
+  steps: number;
+  originalClass: number;
+  targetClass: number;
+  predicted: number;
+  targetProbability: number;
+  linf: number;
+  l2: number;
+  settings: Omit<FoolOptions, 'signal'>;
+}
+
+/** Bounds a gallery: every unit costs a full gradient ascent. */
+export const MAX_GALLERY_UNITS = 256;
+const MNIST_TEST_FRACTION = 0.2;
+
+function isDigitModel(m: LoadedImageModel): boolean {
+  const a = m.model.architecture;
+  return a.height === 28 && a.width === 28 && a.channels === 1;
+}
+
+let mnistTest: ReturnType<typeof splitByClass>['test'] | undefined;
+/** The same held-out split image-train and the CLI's --digit use. */
+function mnistTestSplit(): ReturnType<typeof splitByClass>['test'] {
+  mnistTest ??= splitByClass(loadMnistDigits(), MNIST_TEST_FRACTION).test;
+  return mnistTest;
+}
+
+function shapeOf(m: LoadedImageModel): [number, number, number] {
+  const a = m.model.architecture;
+  return [a.height, a.width, a.channels];
+}
+
+export function readInput(m: LoadedImageModel, ref: ImageInputRef): ImageInputData {
+  const shape = shapeOf(m);
+  if (typeof ref !== 'object' || ref === null) throw new NeuronLensError('The image input must be a test digit or an image file');
+  if (ref.kind === 'file') {
+    const file = requireString(ref.path, 'image file', { nonEmpty: true });
+    return { label: path.basename(file), pixels: readImageFile(file, shape[0], shape[1], shape[2] as 1 | 3), shape };
+  }
+  if (ref.kind !== 'digit') throw new NeuronLensError('The image input must be a test digit or an image file');
+  if (!isDigitModel(m)) throw new NeuronLensError(`The model in ${m.dir} is not a 28×28 grey digit model: open an image file instead`);
+  const test = mnistTestSplit();
+  const index = requireInteger(ref.index, 'test digit', 0, test.count - 1);
+  return { label: `test digit ${index}`, trueClass: test.labels[index], pixels: exampleImage(test, index), shape };
+}
+
+/** Loaded image models by folder; at most `capacity` stay in memory (the least recently used is disposed). */
+export class ImageModelCache {
+  private readonly models = new Map<string, { loaded: LoadedImageModel; stamp: number }>();
+
+  constructor(private readonly capacity = 2) {}
+
+  async get(dir: string): Promise<LoadedImageModel> {
+    const key = path.resolve(requireString(dir, 'image model folder', { nonEmpty: true }));
+    const stamp = modelStamp(key);
+    const hit = this.models.get(key);
+    if (hit && hit.stamp === stamp) {
+      this.models.delete(key);
+      this.models.set(key, hit);
+      return hit.loaded;
+    }
+    this.evict(key);
+    const loaded = await loadImageModel(key);
+    this.models.set(key, { loaded, stamp });
+    while (this.models.size > this.capacity) this.evict(this.models.keys().next().value!);
+    return loaded;
+  }
+
+  private evict(key: string): void {
+    this.models.get(key)?.loaded.model.dispose();
+    this.models.delete(key);
+  }
+
+  dispose(): void {
+    for (const key of [...this.models.keys()]) this.evict(key);
+  }
+}
+
+/** model.json's modification time: changes when the folder is saved again. */
+function modelStamp(dir: string): number {
+  try {
+    return fs.statSync(path.join(dir, 'model.json')).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+export function describeImageModel(m: LoadedImageModel, dir: string): ImageModelDescription {
+  return {
+    dir,
+    classes: m.classes,
+    layers: imageLayers(m.model.architecture),
+    shape: shapeOf(m),
+    testDigits: isDigitModel(m) ? mnistTestSplit().count : 0,
+  };
+}
+
+export function imageActivationsRequest(m: LoadedImageModel, input: ImageInputRef, top: number): ImageActivationsResult {
+  const n = requireInteger(top, 'top', 0, 10_000);
+  const data = readInput(m, input);
+  const r = imageActivations(m.model, data.pixels);
+  return {
+    input: data,
+    predicted: r.predicted,
+    probabilities: Float32Array.from(r.probabilities),
+    layers: r.layers.map((l) => ({ ...l, top: mostActiveUnits(l, n) })),
+  };
+}
+
+/**
+ * A gallery: each unit of `layer` maximised from noise in turn. The ascent of one unit runs
+ * synchronously, so between units the request yields to the event loop, where a cancel message
+ * can arrive; a cancelled gallery returns the units done so far.
+ */
+export async function imageMaximizeRequest(
+  m: LoadedImageModel,
+  params: { layer: string; units?: number[]; spatial?: 'centre' | 'mean'; settings?: Partial<Omit<MaximizeOptions, 'signal'>> },
+  signal?: AbortSignal,
+  progress?: (message: string, fraction: number) => void,
+): Promise<ImageMaximizeResult> {
+  const info = findImageLayer(m.model.architecture, requireString(params.layer, 'layer', { nonEmpty: true }));
+  const count = info.shape[info.shape.length - 1]!;
+  const units = params.units ?? Array.from({ length: count }, (_, i) => i);
+  if (!Array.isArray(units) || units.length === 0 || units.length > MAX_GALLERY_UNITS)
+    throw new NeuronLensError(`A gallery has 1 to ${MAX_GALLERY_UNITS} units; layer ${info.name} has ${count}: choose some`);
+  units.forEach((u) => requireInteger(u, `${info.name} unit`, 0, count - 1));
+  const spatial = params.spatial ?? 'centre';
+  if (spatial !== 'centre' && spatial !== 'mean') throw new NeuronLensError(`spatial must be "centre" or "mean", not ${String(spatial)}`);
+  const shape = shapeOf(m);
+  const size = shape[0] * shape[1] * shape[2];
+  const images = new Float32Array(units.length * size);
+  const done: ImageMaximizeResult['units'] = [];
+  let settings = { ...DEFAULT_MAXIMIZE_OPTIONS, ...params.settings };
+  for (const unit of units) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) break;
+    progress?.(`${info.name} unit ${unit}`, done.length / units.length);
+    let r: ReturnType<typeof maximizeActivation>;
+    try {
+      r = maximizeActivation(m.model, { layer: info.name, unit, spatial }, { ...params.settings, signal });
+    } catch (e) {
+      if (e instanceof CancelledError) break;
+      throw e;
+    }
+    images.set(r.image, done.length * size);
+    done.push({ unit, initialValue: r.initialValue, finalValue: r.finalValue });
+    settings = r.settings;
+  }
+  return {
+    layer: info.name,
+    units: done,
+    images: images.slice(0, done.length * size),
+    shape,
+    settings,
+    cancelled: done.length < units.length,
+  };
+}
+
+export function imageSaliencyRequest(m: LoadedImageModel, input: ImageInputRef, classIndex?: number): ImageSaliencyResult {
+  const data = readInput(m, input);
+  const r = saliencyMap(m.model, data.pixels, classIndex);
+  return { input: data, map: r.map, classIndex: r.classIndex, score: r.score, predicted: r.predicted };
+}
+
+export function imageFoolRequest(
+  m: LoadedImageModel,
+  input: ImageInputRef,
+  target: number,
+  settings: Partial<Omit<FoolOptions, 'signal'>> = {},
+  signal?: AbortSignal,
+): ImageFoolResult {
+  const data = readInput(m, input);
+  throwIfAborted(signal, 'The fooling image');
+  const {
+    image,
+    difference,
+    shape: _shape,
+    ...r
+  } = foolingImage(m.model, data.pixels, target, {
+    ...DEFAULT_FOOL_OPTIONS,
+    ...settings,
+    signal,
+  });
+  return { input: data, image, difference, ...r };
+}

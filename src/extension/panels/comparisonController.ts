@@ -1,0 +1,170 @@
+/**
+ * Keeps the comparison panel showing two neurons on one document: the neuron shown in the editor
+ * (it follows the highlighter, as the other panels do) and a second one the user picked, from the
+ * same component or another. Edits recompute it after a pause, like the heatmap.
+ */
+import * as vscode from 'vscode';
+import { pearson, spearman } from '../../shared/correlation';
+import type { ComparedNeuron, ComparisonData } from '../../shared/panelMessages';
+import type { NeuronValuesResult } from '../../shared/protocol';
+import { largestDisagreements } from '../../shared/traceDisagreements';
+import { documentName } from '../documentText';
+import { EngineError } from '../engineClient';
+import { neuronShortName } from '../neuronLabels';
+import type { NeuronRef } from '../neuronSelection';
+import { ComparisonPanel, type ComparisonPanelHandlers } from './comparisonPanel';
+import { type PanelServices, type PanelTarget, DocumentPanelController } from './documentPanelController';
+import { panelExporter } from './exportFile';
+import { componentOf } from './panelComponent';
+
+/** Tokens listed where the two neurons disagree most. */
+const DISAGREEMENTS = 20;
+
+export interface ComparisonTarget extends PanelTarget {
+  /** The first neuron, of the target's layer and component. */
+  neuron: number;
+  second: NeuronRef;
+}
+
+/** The tokens and offsets behind the panel shown: a clicked token is revealed from these. */
+interface ShownTokens {
+  version: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  count: number;
+}
+
+export class ComparisonController extends DocumentPanelController<ComparisonTarget> {
+  private panel: ComparisonPanel | undefined;
+  private shown: ShownTokens | undefined;
+  private readonly export: ReturnType<typeof panelExporter>;
+
+  constructor(s: PanelServices) {
+    super(s, 'neuronLens.comparisonTarget');
+    this.export = panelExporter(s.log);
+  }
+
+  protected get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** Compare Two Neurons: `first` (the neuron shown) against `second` on the document. */
+  async show(document: vscode.TextDocument, first: NeuronRef, second: NeuronRef): Promise<void> {
+    this.target = { uri: document.uri, layer: first.layer, component: first.component, neuron: first.neuron, second };
+    this.remember();
+    const panel = ComparisonPanel.createOrShow(this.s.context.extensionUri, this.handlers());
+    if (panel !== this.panel) {
+      this.panel = panel;
+      panel.onDidDispose(() => {
+        if (this.panel !== panel) return;
+        this.panel = undefined;
+        this.shown = undefined;
+        this.stop();
+      });
+    }
+    await this.refresh(`Neuron Lens: comparing neurons on ${documentName(document)}`);
+  }
+
+  private handlers(): ComparisonPanelHandlers {
+    return {
+      onRevealToken: (index) => void this.revealToken(index).catch((e: unknown) => this.fail(e)),
+      onExport: (format, name, content) => this.export(format, name, content),
+    };
+  }
+
+  protected async compute(target: ComparisonTarget, signal: AbortSignal): Promise<void> {
+    const model = await this.requireModel(target);
+    const secondChoice = componentOf(model, target.second);
+    if (!secondChoice || target.second.neuron >= secondChoice.units) {
+      const s = target.second;
+      throw new EngineError(`The model has no neuron ${s.neuron} of ${s.component} in layer ${s.layer}`, 'invalid-input', true);
+    }
+    const firstChoice = componentOf(model, target)!;
+    // The first lane is the neuron shown in the editor: it follows the highlighter's choice.
+    const selected = this.s.selection.current;
+    if (selected && selected.layer === target.layer && selected.component === target.component) target.neuron = selected.neuron;
+    if (target.neuron >= firstChoice.units) target.neuron = 0;
+
+    const document = await this.document(target);
+    const docId = document.uri.toString();
+    const values = (neuron: number) => this.s.engine.request('neuronValues', { docId, neuron }, { signal });
+    const sameComponent = target.second.layer === target.layer && target.second.component === target.component;
+    const first = await this.withAnalysis(document, target, signal, async (analysis) => ({
+      analysis,
+      a: await values(target.neuron),
+      b: sameComponent ? await values(target.second.neuron) : undefined,
+    }));
+    let b = first.b;
+    if (b === undefined) {
+      // The engine keeps one component per document: the second neuron's component is analysed in its own turn.
+      const second = await this.withAnalysis(
+        document,
+        { uri: target.uri, layer: target.second.layer, component: target.second.component },
+        signal,
+        async (analysis) => ({
+          analysis,
+          b: await values(target.second.neuron),
+        }),
+      );
+      if (second.analysis.version !== first.analysis.version) throw new EngineError('The document changed meanwhile', 'stale', true);
+      b = second.b;
+    }
+    const bValues: NeuronValuesResult = b;
+    const { analysis, a } = first;
+    const count = Math.min(analysis.computed, a.values.length, bValues.values.length);
+    if (count < 2) throw new EngineError(`${documentName(document)} has fewer than 2 tokens: nothing to compare`, 'invalid-input', true);
+    if (signal.aborted || !this.panel) return;
+    if (document.version !== analysis.version) throw new EngineError('The document changed meanwhile', 'stale', true);
+
+    const text = document.getText();
+    const tokens = Array.from({ length: count }, (_, t) => text.slice(analysis.starts[t], analysis.ends[t]));
+    const traceA = a.values.subarray(0, count);
+    const traceB = bValues.values.subarray(0, count);
+    const lane = (ref: NeuronRef, v: NeuronValuesResult, trace: Float32Array): ComparedNeuron => ({
+      label: neuronShortName(ref.layer, ref.component, ref.neuron),
+      range: v.range,
+      robustScale: v.robustScale,
+      values: trace.slice(),
+    });
+    const data: ComparisonData = {
+      title: documentName(document),
+      tokens,
+      a: lane(target, a, traceA),
+      b: lane(target.second, bValues, traceB),
+      pearson: pearson(traceA, traceB),
+      spearman: spearman(traceA, traceB),
+      disagreements: largestDisagreements(traceA, traceB, DISAGREEMENTS),
+    };
+    this.shown = { version: analysis.version, starts: analysis.starts, ends: analysis.ends, count };
+    this.panel.showComparison(data);
+  }
+
+  private async revealToken(index: number): Promise<void> {
+    const t = this.target;
+    const shown = this.shown;
+    if (!t || !shown || index >= shown.count) return;
+    const document = await this.document(t);
+    // After an edit the offsets are stale until the refresh that is on its way.
+    if (document.version !== shown.version) return;
+    const range = new vscode.Range(document.positionAt(shown.starts[index]!), document.positionAt(shown.ends[index]!));
+    const column = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: column, selection: range, preview: false });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  protected neuronSelected(neuron: number): void {
+    const t = this.target;
+    if (!t || t.neuron === neuron) return;
+    t.neuron = neuron;
+    void this.refresh();
+  }
+
+  protected experimentChanged(): Promise<void> {
+    // Nothing of the comparison comes from the experiment file.
+    return Promise.resolve();
+  }
+
+  protected showError(message: string): void {
+    this.panel?.showError(message);
+  }
+}
