@@ -34,8 +34,11 @@ import { RecordingIndex, indexText } from './recordingIndex';
 import { requireInteger, requireNumber, requireOneOf, requireString } from './requestChecks';
 import { type CorpusDocument, corpusDocuments, topContexts as scanTopContexts } from './topContexts';
 
-/** Saliency explains at most this many tokens before the target: gradients cost a pass each. */
-export const MAX_SALIENCY_TOKENS = 2000;
+/**
+ * Saliency explains the last this-many tokens before the target (the window starts from a zero
+ * state): integrated gradients cost a forward and backward pass over the window per path point.
+ */
+export const MAX_SALIENCY_TOKENS = 256;
 const MAX_SEARCH_FILES = 2000;
 
 function requireNeuronCount(value: unknown, name: string, max: number): number {

@@ -103,7 +103,7 @@ export class TokenScoreOverlay implements vscode.Disposable, vscode.HoverProvide
     const md = new vscode.MarkdownString();
     md.appendMarkdown('**Neuron Lens** · token ');
     md.appendMarkdown(markdownLiteral(visibleToken(document.getText().slice(starts[t], ends[t]))));
-    md.appendMarkdown(` · #${t}\n\n`);
+    md.appendMarkdown('\n\n');
     md.appendText(`${entry.scores.title}: `);
     md.appendMarkdown(`**${formatSigned(scores[t]!, 4)}**`);
     if (entry.scores.detail) {

@@ -675,7 +675,7 @@ try {
   await page.mouse.move(5, 5);
   await shot(vsc, 'after-edit');
 
-  // ---- Saliency at the cursor (the end of the file), before the panels open: integrated gradients of the shown neuron
+  // ---- Saliency at the cursor (the end of the file): integrated gradients of the shown neuron
   // colour the text before it, and a hover gives the CLI's attribution for its token.
   const salientText = editedText;
   await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
@@ -683,9 +683,12 @@ try {
   await startCommand(vsc, TITLES.saliency);
   await pickRow(vsc, /at the cursor$/);
   await pickRow(vsc, /^Integrated gradients$/);
+  // The editor explains the 256 tokens before the cursor, from a zero state: the CLI gets that window.
+  const tokenStarts = [...activations(salientText, status2.layer, status2.component).byStart.keys()].sort((a, b) => a - b);
+  const windowStart = tokenStarts[Math.max(0, tokenStarts.length - 256)];
   const expectedSaliency = cliAnalysis(
     'saliency',
-    salientText,
+    salientText.slice(windowStart),
     '--layer',
     String(status2.layer),
     '--component',
@@ -695,18 +698,16 @@ try {
     '--method',
     'ig',
     '--steps',
-    '64',
+    '32',
   );
-  await waitFor('the saliency colours', async () => {
-    const glyphs = await glyphColours(vsc, salientText, status2.layer, status2.component, status2.neuron);
-    return glyphs.some((g) => g.colour) && glyphs;
-  });
+  // The status bar says when the attributions are painted (until then the neuron's colours show).
+  await page.locator('.part.statusbar', { hasText: 'integrated gradients of' }).waitFor({ timeout: 90_000 });
   // Only glyphs inside the editor's viewport can be hovered (the narrow editor may be scrolled sideways).
   const editorBox = await page.locator('.editor-group-container .monaco-editor .overflow-guard').first().boundingBox();
   const salientGlyphs = (await glyphColours(vsc, salientText, status2.layer, status2.component, status2.neuron)).filter(
     (g) => g.x > editorBox.x + 70 && g.x < editorBox.x + editorBox.width - 20 && g.y > editorBox.y && g.y < editorBox.y + editorBox.height,
   );
-  const scoreAt = new Map(expectedSaliency.tokens.map((t) => [t.start, t.score]));
+  const scoreAt = new Map(expectedSaliency.tokens.map((t) => [windowStart + t.start, t.score]));
   const strongest = salientGlyphs
     .filter((g) => g.colour && /\S/.test(g.text) && scoreAt.has(g.offset))
     .sort((a, b) => Math.abs(scoreAt.get(b.offset)) - Math.abs(scoreAt.get(a.offset)))[0];

@@ -2,7 +2,8 @@
  * Show Saliency at Cursor…: which earlier tokens the model's state at the cursor depends on. The
  * target is the shown neuron at the token before the cursor, or the model's prediction of the
  * token after it; the text from the start of the file (at most the engine's window) up to there
- * is coloured by each token's attribution, until the next edit.
+ * is coloured by each token's attribution, until the next edit. The window is the 256 tokens
+ * before the cursor, read from a zero state (as the CLI reads a text).
  */
 import * as vscode from 'vscode';
 import type { SaliencyTarget } from '../../shared/protocol';
@@ -14,7 +15,7 @@ import { reportError } from '../userErrors';
 const METHODS = [
   {
     label: 'Integrated gradients',
-    description: '64 steps from a neutral input: attributions add up to the change in the target',
+    description: '32 steps from a neutral input: attributions add up to the change in the target',
     method: 'ig' as const,
   },
   { label: 'Gradient × input', description: 'one backward pass: first-order effect of each token', method: 'grad-x-input' as const },
@@ -59,7 +60,7 @@ export async function showSaliency(s: Services): Promise<void> {
     const result = await withCancellableProgress(
       'Neuron Lens: computing saliency',
       (signal) =>
-        s.engine.request('saliency', { text, offset: cursor, target: target.target, method: method.method, steps: 64 }, { signal }),
+        s.engine.request('saliency', { text, offset: cursor, target: target.target, method: method.method, steps: 32 }, { signal }),
       { delayMs: 300 },
     );
     const gap =
