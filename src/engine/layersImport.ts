@@ -630,7 +630,7 @@ function mapWeights(file: string, p: Plan, manifest: Manifest, wantClassifier: b
     layers,
     dropout: 0,
   };
-  // Placeholder classes and length; importLayersModel names them once the classes file is read.
+  // A classifier's classes and maxTokens are set by importLayersModel, which reads the classes file.
   const arch: LanguageModelArchitecture = head
     ? { task: 'classifier', ...body, classes: [], pooling: head.pooling, maxTokens: DEFAULT_CLASSIFIER_MAX_TOKENS }
     : { task: 'language-model', ...body };
