@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NeuronLensError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../errors';
 import type { LanguageModel } from '../languageModel';
 import { Random } from '../random';
 import { inputWeightGradients, supportsInputGradients } from '../training/inputGradients';
 import type { Vocabulary } from '../vocabulary';
 import {
-  DEFAULT_TEMPERATURE,
+  withSearchDefaults,
   type RelaxationSearchOptions,
   allowedTokens,
   argmaxRows,
@@ -67,24 +67,8 @@ export async function maximizeActivation(
   target: Target,
   options: MaximizeOptions,
 ): Promise<MaximizeResult> {
-  // `??` rather than a spread, so an option passed as undefined keeps its default.
-  const o = {
-    ...options,
-    starts: options.starts ?? 8,
-    steps: options.steps ?? 200,
-    learningRate: options.learningRate ?? 0.1,
-    temperature: options.temperature ?? DEFAULT_TEMPERATURE,
-    entropyWeight: options.entropyWeight ?? 0,
-    initScale: options.initScale ?? 1,
-    seed: options.seed ?? 0,
-    excludeTokens: options.excludeTokens ?? [0],
-  };
+  const o = withSearchDefaults(options);
   const { length, starts, steps } = o;
-  checkPositiveInt('length', length);
-  checkPositiveInt('starts', starts);
-  checkPositiveInt('steps', steps);
-  if (!(o.learningRate > 0)) throw new NeuronLensError(`The learning rate must be positive, not ${o.learningRate}`);
-  if (!(o.entropyWeight >= 0)) throw new NeuronLensError(`The entropy weight must be 0 or more, not ${o.entropyWeight}`);
   const decodeEvery = o.decodeEvery ?? Math.max(1, Math.floor(steps / 10));
   const vocab = model.vocabSize;
   const rows = starts * length;
@@ -254,8 +238,4 @@ function topRows(values: ArrayLike<number>, rows: number, width: number, k: numb
 
 function splitRows(flat: Int32Array, count: number, length: number): Int32Array[] {
   return Array.from({ length: count }, (_, s) => flat.slice(s * length, (s + 1) * length));
-}
-
-function checkPositiveInt(name: string, x: number): void {
-  if (!Number.isInteger(x) || x < 1) throw new NeuronLensError(`The ${name} must be a positive integer, not ${x}`);
 }

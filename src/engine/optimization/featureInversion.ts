@@ -5,7 +5,7 @@ import type { ModelTokenizer } from '../modelTokenizer';
 import { Random } from '../random';
 import { resolveComponent, resolveLayer } from '../recorder';
 import {
-  DEFAULT_TEMPERATURE,
+  withSearchDefaults,
   type RelaxationSearchOptions,
   allowedTokens,
   argmaxRows,
@@ -66,23 +66,8 @@ type Loaded = { model: LanguageModel; tokenizer: ModelTokenizer };
  */
 export async function invertFeatures(loaded: Loaded, text: string, options: InversionOptions): Promise<InversionResult> {
   const { model, tokenizer } = loaded;
-  const o = {
-    ...options,
-    starts: options.starts ?? 8,
-    steps: options.steps ?? 200,
-    learningRate: options.learningRate ?? 0.1,
-    temperature: options.temperature ?? DEFAULT_TEMPERATURE,
-    entropyWeight: options.entropyWeight ?? 0,
-    initScale: options.initScale ?? 1,
-    seed: options.seed ?? 0,
-    excludeTokens: options.excludeTokens ?? [0],
-  };
+  const o = withSearchDefaults(options);
   const { length, starts, steps } = o;
-  checkPositiveInt('length', length);
-  checkPositiveInt('number of starts', starts);
-  checkPositiveInt('number of steps', steps);
-  if (!(o.learningRate > 0)) throw new NeuronLensError(`The learning rate must be positive, not ${o.learningRate}`);
-  if (!(o.entropyWeight >= 0)) throw new NeuronLensError(`The entropy weight must be 0 or more, not ${o.entropyWeight}`);
   const layer = resolveLayer(model, o.layer ?? model.cells.length - 1);
   const component = resolveComponent(model, layer, o.component ?? 'h');
   if (text.trim().length === 0) throw new NeuronLensError('The text is empty: there is no state to invert');
@@ -294,8 +279,4 @@ function topRows(values: ArrayLike<number>, rows: number, width: number, k: numb
     const order = Array.from({ length: width }, (_, j) => j).sort((a, b) => values[r * width + b]! - values[r * width + a]!);
     return Int32Array.from(order.slice(0, k).filter((j) => values[r * width + j]! > -1e8));
   });
-}
-
-function checkPositiveInt(name: string, x: number): void {
-  if (!Number.isInteger(x) || x < 1) throw new NeuronLensError(`The ${name} must be a positive integer, not ${x}`);
 }

@@ -3,6 +3,7 @@ import { BoundedHeap } from '../boundedHeap';
 import { argMax } from '../classifier/classifierMetrics';
 import { classProbabilities, classifierArchitecture, encodeForClassifier, padBatch, poolingWeights } from '../classifier/classifierBatch';
 import { NeuronLensError, throwIfAborted } from '../errors';
+import { checkPositiveInt } from './inputRelaxation';
 import type { LanguageModel } from '../languageModel';
 import type { ModelTokenizer } from '../modelTokenizer';
 import { Random } from '../random';
@@ -345,8 +346,4 @@ function dedupe(states: readonly BeamState[]): BeamState[] {
     seen.add(key);
     return true;
   });
-}
-
-function checkPositiveInt(name: string, x: number): void {
-  if (!Number.isInteger(x) || x < 1) throw new NeuronLensError(`The ${name} must be a positive integer, not ${x}`);
 }

@@ -56,6 +56,34 @@ export interface RelaxationSearchOptions {
   onProgress?: (step: number, steps: number) => void;
 }
 
+export function checkPositiveInt(name: string, x: number): void {
+  if (!Number.isInteger(x) || x < 1) throw new NeuronLensError(`The ${name} must be a positive integer, not ${x}`);
+}
+
+/**
+ * The options with their defaults filled in and checked. `??` rather than a spread, so an option
+ * passed as undefined keeps its default.
+ */
+export function withSearchDefaults<O extends RelaxationSearchOptions>(options: O) {
+  const o = {
+    ...options,
+    starts: options.starts ?? 8,
+    steps: options.steps ?? 200,
+    learningRate: options.learningRate ?? 0.1,
+    temperature: options.temperature ?? DEFAULT_TEMPERATURE,
+    entropyWeight: options.entropyWeight ?? 0,
+    initScale: options.initScale ?? 1,
+    seed: options.seed ?? 0,
+    excludeTokens: options.excludeTokens ?? [0],
+  };
+  checkPositiveInt('length', o.length);
+  checkPositiveInt('number of starts', o.starts);
+  checkPositiveInt('number of steps', o.steps);
+  if (!(o.learningRate > 0)) throw new NeuronLensError(`The learning rate must be positive, not ${o.learningRate}`);
+  if (!(o.entropyWeight >= 0)) throw new NeuronLensError(`The entropy weight must be 0 or more, not ${o.entropyWeight}`);
+  return o;
+}
+
 /** Geometric interpolation from start to end: equal ratios per step, so no phase dominates. */
 export function temperatureAt(step: number, steps: number, schedule: TemperatureSchedule): number {
   if (!(schedule.start > 0) || !(schedule.end > 0)) {
