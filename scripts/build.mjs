@@ -1,6 +1,7 @@
 // Bundles each entry point with esbuild and copies the wasm binaries next to the bundles, so the
 // extension (VSIX) runs without node_modules. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -61,9 +62,18 @@ async function copyDefaultCorpus() {
   fs.writeFileSync(path.join(root, 'dist/moby-dick.txt'), chapters.map((c) => c.text).join('\n\n'));
 }
 
+// The image panel's held-out digits travel the same way, packed (digitPack.ts) from the mnist
+// package's 21 MB of JSON into about 0.3 MB; written once, as the digits never change.
+function packTestDigits() {
+  if (fs.existsSync(path.join(root, 'dist/mnist-test.bin.gz'))) return;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/packMnist.ts', 'dist'], { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('Packing the MNIST test digits failed (scripts/packMnist.ts)');
+}
+
 process.chdir(root);
 copyWasm();
 await copyDefaultCorpus();
+packTestDigits();
 if (watch) {
   for (const b of builds) await (await esbuild.context({ ...b, outdir: 'dist' })).watch();
 } else {

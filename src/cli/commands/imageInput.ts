@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../shared/atomicWrite';
 import { NeuronLensError } from '../../engine/errors';
-import { exampleImage, splitByClass } from '../../engine/vision/imageDataset';
+import { exampleImage } from '../../engine/vision/imageDataset';
 import { readImageFile } from '../../engine/vision/imageDecode';
 import { type LoadedImageModel, loadImageModel } from '../../engine/vision/imageModelFolder';
-import { loadMnistDigits } from '../../engine/vision/mnistDigits';
+import { mnistTestDigits } from '../../engine/vision/mnistDigits';
 import { type Picture, pictureToPng, scalePicture, toPicture } from '../../engine/vision/imagePng';
 import { type Values, num, required, str } from '../args';
 
@@ -53,7 +53,7 @@ export function readImageInput(v: Values, loaded: LoadedImageModel): ImageInput 
   const index = num(v, 'digit', 0, { int: true, min: 0 })!;
   if (a.height !== 28 || a.width !== 28 || a.channels !== 1)
     throw new NeuronLensError('--digit needs a 28×28 grey model; use --image for this model');
-  const { test } = splitByClass(loadMnistDigits(), 0.2);
+  const test = mnistTestDigits();
   if (index >= test.count) throw new NeuronLensError(`--digit must be below ${test.count}`);
   return { pixels: exampleImage(test, index), label: `test digit ${index}`, trueClass: test.labels[index] };
 }

@@ -4,12 +4,12 @@ import { CancelledError, NeuronLensError, throwIfAborted } from '../errors';
 import { requireInteger, requireString } from '../requestChecks';
 import { DEFAULT_MAXIMIZE_OPTIONS, type MaximizeOptions, maximizeActivation } from './activationMaximization';
 import { type ImageLayerInfo, type ImageLayerKind, findImageLayer, imageLayers } from './imageArchitecture';
-import { exampleImage, splitByClass } from './imageDataset';
+import { exampleImage } from './imageDataset';
 import { readImageFile } from './imageDecode';
 import { type LoadedImageModel, loadImageModel } from './imageModelFolder';
 import { DEFAULT_FOOL_OPTIONS, type FoolOptions, foolingImage } from './foolingImage';
 import { type UnitScore, imageActivations, mostActiveUnits } from './layerActivations';
-import { loadMnistDigits } from './mnistDigits';
+import { mnistTestDigits } from './mnistDigits';
 import { saliencyMap } from './saliencyMap';
 
 /**
@@ -93,19 +93,12 @@ export interface ImageFoolResult {
 
 /** Bounds a gallery: every unit costs a full gradient ascent. */
 export const MAX_GALLERY_UNITS = 256;
-const MNIST_TEST_FRACTION = 0.2;
 
 function isDigitModel(m: LoadedImageModel): boolean {
   const a = m.model.architecture;
   return a.height === 28 && a.width === 28 && a.channels === 1;
 }
 
-let mnistTest: ReturnType<typeof splitByClass>['test'] | undefined;
-/** The same held-out split image-train and the CLI's --digit use. */
-function mnistTestSplit(): ReturnType<typeof splitByClass>['test'] {
-  mnistTest ??= splitByClass(loadMnistDigits(), MNIST_TEST_FRACTION).test;
-  return mnistTest;
-}
 
 function shapeOf(m: LoadedImageModel): [number, number, number] {
   const a = m.model.architecture;
@@ -121,7 +114,7 @@ export function readInput(m: LoadedImageModel, ref: ImageInputRef): ImageInputDa
   }
   if (ref.kind !== 'digit') throw new NeuronLensError('The image input must be a test digit or an image file');
   if (!isDigitModel(m)) throw new NeuronLensError(`The model in ${m.dir} is not a 28×28 grey digit model: open an image file instead`);
-  const test = mnistTestSplit();
+  const test = mnistTestDigits();
   const index = requireInteger(ref.index, 'test digit', 0, test.count - 1);
   return { label: `test digit ${index}`, trueClass: test.labels[index], pixels: exampleImage(test, index), shape };
 }
@@ -173,7 +166,7 @@ export function describeImageModel(m: LoadedImageModel, dir: string): ImageModel
     classes: m.classes,
     layers: imageLayers(m.model.architecture),
     shape: shapeOf(m),
-    testDigits: isDigitModel(m) ? mnistTestSplit().count : 0,
+    testDigits: isDigitModel(m) ? mnistTestDigits().count : 0,
   };
 }
 

@@ -5,7 +5,7 @@ import { type ImageDataset, type ImageSplit, splitByClass } from './imageDataset
 import { loadImageFolder } from './imageFolder';
 import { type ImageTrainingMetadata, type LoadedImageModel, saveImageModel } from './imageModelFolder';
 import { DEFAULT_IMAGE_TRAIN_OPTIONS, type ImageTrainProgress, type ImageTrainResult, trainImageClassifier } from './imageTrainer';
-import { MNIST_SOURCE, loadMnistDigits } from './mnistDigits';
+import { MNIST_SOURCE, MNIST_TEST_FRACTION, loadMnistDigits } from './mnistDigits';
 import { withDefaults } from './withDefaults';
 
 export interface ImageRunOptions {
@@ -47,7 +47,7 @@ export function loadImageData(o: Pick<ImageRunOptions, 'data' | 'height' | 'widt
 /** Loads data, trains a new image classifier and saves it (also when cancelled, marked incomplete). */
 export async function runImageTraining(o: ImageRunOptions): Promise<ImageRunResult> {
   const all = loadImageData(o);
-  const split: ImageSplit = splitByClass(all, o.testFraction ?? 0.2);
+  const split: ImageSplit = splitByClass(all, o.testFraction ?? MNIST_TEST_FRACTION);
   if (split.test.count === 0) throw new NeuronLensError(`${o.data} has too few images per class to keep some for testing`);
   const architecture = makeImageArchitecture({
     kind: o.kind,

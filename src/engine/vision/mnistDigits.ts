@@ -2,9 +2,15 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { NeuronLensError } from '../errors';
-import type { ImageDataset } from './imageDataset';
+import { decodeDigitPack } from './digitPack';
+import { type ImageDataset, splitByClass } from './imageDataset';
 
 export const MNIST_SOURCE = 'mnist';
+/** The share of each digit image-train holds out, and the digits the panel and --digit offer. */
+export const MNIST_TEST_FRACTION = 0.2;
+/** The held-out digits, packed by the build next to the bundles (see digitPack.ts). */
+export const MNIST_TEST_PACK = 'mnist-test.bin.gz';
+const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const SIDE = 28;
 
 // Resolved at run time so bundles read the package's JSON files instead of embedding 21 MB.
@@ -55,8 +61,24 @@ export function loadMnistDigits(): ImageDataset {
     height: SIDE,
     width: SIDE,
     channels: 1,
-    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    classes: [...DIGIT_CLASSES],
     source: MNIST_SOURCE,
   };
   return cached;
+}
+
+let cachedTest: ImageDataset | undefined;
+
+/**
+ * The held-out digits (the last fifth of each class, as image-train splits them). Bundles read the
+ * pack the build wrote next to them, so the installed extension needs no mnist package; from
+ * source they are split off the package's digits.
+ */
+export function mnistTestDigits(): ImageDataset {
+  if (cachedTest) return cachedTest;
+  const bundled = path.join(__dirname, MNIST_TEST_PACK);
+  cachedTest = fs.existsSync(bundled)
+    ? decodeDigitPack(fs.readFileSync(bundled), bundled, DIGIT_CLASSES, MNIST_SOURCE)
+    : splitByClass(loadMnistDigits(), MNIST_TEST_FRACTION).test;
+  return cachedTest;
 }
