@@ -1,4 +1,5 @@
 import type { RelevanceStatistic } from '../shared/relevanceStatistics';
+import { averageRanksInto } from './averageRanks';
 
 /**
  * Relevance of each neuron to a feature of interest (a set of token positions): the standardized
@@ -68,8 +69,7 @@ export function auroc(values: Float32Array, units: number, isFeature: ArrayLike<
 /**
  * AUROC of every neuron for several features at once: each neuron's tokens are ranked once
  * (ties share their average rank) and every feature only sums its tokens' ranks (Mann–Whitney U).
- * Ranks come from a native numeric sort plus binary search, several times faster than sorting
- * token indices with a comparator.
+ * Ranks come from averageRanksInto (one native numeric sort per neuron).
  */
 export function aurocForFeatures(
   values: Float32Array,
@@ -95,7 +95,7 @@ export function aurocForFeatures(
       for (let t = 0; t < tokens; t++) ranks[t] = precomputedRanks[t * units + i]!;
     } else {
       for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
-      rankInto(column, sorted, ranks);
+      averageRanksInto(column, sorted, ranks);
     }
     for (const j of live) {
       const f = features[j]!;
@@ -106,32 +106,6 @@ export function aurocForFeatures(
     }
   }
   return out;
-}
-
-/** Average ranks (1-based, ties share their mean rank) of `column` into `ranks`; `sorted` is scratch. */
-function rankInto(column: Float64Array, sorted: Float64Array, ranks: Float64Array): void {
-  const tokens = column.length;
-  sorted.set(column);
-  sorted.sort();
-  for (let t = 0; t < tokens; t++) {
-    const v = column[t]!;
-    let lo = 0;
-    let hi = tokens;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    // Upper bound too (not a scan): a saturated or dead neuron ties on thousands of tokens.
-    let end = lo;
-    hi = tokens;
-    while (end < hi) {
-      const mid = (end + hi) >>> 1;
-      if (sorted[mid]! <= v) end = mid + 1;
-      else hi = mid;
-    }
-    ranks[t] = (lo + 1 + end) / 2;
-  }
 }
 
 /**
@@ -146,7 +120,7 @@ export function columnRanks(values: Float32Array, units: number): Float32Array {
   const ranks = new Float64Array(tokens);
   for (let i = 0; i < units; i++) {
     for (let t = 0; t < tokens; t++) column[t] = values[t * units + i]!;
-    rankInto(column, sorted, ranks);
+    averageRanksInto(column, sorted, ranks);
     for (let t = 0; t < tokens; t++) out[t * units + i] = ranks[t]!;
   }
   return out;
