@@ -68,7 +68,8 @@ function lstmFlops(input: number, hidden: number): number {
 }
 
 async function main(): Promise<void> {
-  const backend = await initBackend('auto');
+  // The targets are the wasm backend's, the one every user has; tfjs-node is measured apart below.
+  const backend = await initBackend('wasm');
   const text = mobyDick().text;
   const trainText = text.slice(0, 400_000);
   const sample = text.slice(100_000, 100_000 + RECORD_CHARS);
@@ -162,15 +163,30 @@ async function main(): Promise<void> {
   fs.rmSync(editorModel, { recursive: true, force: true });
   model.dispose();
   for (const h of await measureHeatmap(quick ? 1 : 3)) rows.push({ what: h.what, ours: h.ms, unit: 'ms' });
+  const tfjsNode = await measureTfjsNode({
+    char: { arch: charArch, ids: charTokenizer.encode(trainText).ids, flops: trainFlops(charArch, 0) },
+    word: { arch: wordArch, ids: wordIds, flops: trainFlops(wordArch, WORD_EMBEDDING) },
+    recordIds: ids,
+  });
 
-  for (const r of rows) {
+  for (const r of [...rows, ...(tfjsNode.rows ?? [])]) {
     const best = r.peerKey && peer ? bestPeer(peer, r.peerKey) : undefined;
     if (best) Object.assign(r, { peer: best.value, peerThreads: best.threads });
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const gemm = peer ? Math.max(peer.single.gemm_gflops, peer.all.gemm_gflops) : undefined;
   const regressions = compareWithBaseline(rows);
-  const report = { date: new Date().toISOString(), backend, cpu: cpuLine(), gemmGflops: gemm, peakRssMb, pytorch: peer, rows, regressions };
+  const report = {
+    date: new Date().toISOString(),
+    backend,
+    cpu: cpuLine(),
+    gemmGflops: gemm,
+    peakRssMb,
+    pytorch: peer,
+    rows,
+    regressions,
+    tfjsNode,
+  };
 
   const markdown = toMarkdown(report);
   console.log('\n' + markdown);
@@ -181,6 +197,63 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(BENCH_DIR, 'baseline.json'), JSON.stringify({ date: report.date, rows }, null, 2) + '\n');
   }
   console.log(`wrote bench/out/results.json and bench/results.md${args.has('--save-baseline') ? ' and bench/baseline.json' : ''}`);
+}
+
+interface TfjsNodeWorkloads {
+  char: { arch: LanguageModelArchitecture; ids: Int32Array; flops: number };
+  word: { arch: LanguageModelArchitecture; ids: Int32Array; flops: number };
+  recordIds: Int32Array;
+}
+
+/** The tfjs-node section: measured when it loads (it is optional), else the reason it did not. */
+interface TfjsNodeSection {
+  reason?: string;
+  rows?: Row[];
+}
+
+/**
+ * The workloads made of tfjs ops (training, the per-step tfjs recorder, the maximisation) again on
+ * tfjs-node, which the engine picks automatically where its native library installed. The
+ * streaming runner is plain JavaScript and wasm kernels, the same on every backend, so it is not
+ * repeated. The backend is set back to wasm afterwards.
+ */
+async function measureTfjsNode(w: TfjsNodeWorkloads): Promise<TfjsNodeSection> {
+  try {
+    await initBackend('tensorflow');
+  } catch (e) {
+    return { reason: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    const rows: Row[] = [];
+    for (const [name, job, peerKey] of [
+      ['char', w.char, 'train_char'],
+      ['word', w.word, 'train_word'],
+    ] as const) {
+      rows.push({
+        what: `training ${name} LSTM ${HIDDEN}, batch ${BATCH} × ${SEQ_LEN}`,
+        ours: await measureTraining(job.arch, job.ids),
+        unit: 'tokens/s',
+        flopsPerToken: job.flops,
+        peerKey,
+      });
+    }
+    const model = LanguageModel.initialize(w.char.arch, 1);
+    const tfjs = new TfjsRunner(model);
+    rows.push({
+      what: `recording h, char LSTM ${HIDDEN}, tfjs ops per step`,
+      ours: measureRecording(tfjs, w.recordIds, ['h']),
+      unit: 'tokens/s',
+      flopsPerToken: lstmFlops(0, HIDDEN),
+      peerKey: `record_hidden_${HIDDEN}`,
+    });
+    tfjs.dispose();
+    model.dispose();
+    const maximize = await measureMaximizeSpeed({ steps: quick ? 10 : 30, pytorch: false });
+    rows.push({ what: `text activation maximisation, char LSTM ${MAXIMIZE_SPEED.hidden}`, ours: maximize.ours, unit: 'steps/s' });
+    return { rows };
+  } finally {
+    await initBackend('wasm');
+  }
 }
 
 async function measureTraining(architecture: LanguageModelArchitecture, ids: Int32Array): Promise<number> {
@@ -278,6 +351,11 @@ function compareWithBaseline(rows: Row[]): string[] | undefined {
   return flagged;
 }
 
+const TABLE_HEAD = [
+  '| workload | ours | PyTorch (best of 1/2 threads) | ours / PyTorch | ours GFLOP/s (% of GEMM) | PyTorch GFLOP/s |',
+  '| --- | --- | --- | --- | --- | --- |',
+];
+
 function toMarkdown(report: {
   date: string;
   backend: string;
@@ -287,6 +365,7 @@ function toMarkdown(report: {
   pytorch?: { single: PytorchResult };
   rows: Row[];
   regressions: string[] | undefined;
+  tfjsNode: TfjsNodeSection;
 }): string {
   const ceiling = report.gemmGflops;
   const lines = [
@@ -299,21 +378,18 @@ function toMarkdown(report: {
     `Peak memory: ours ${report.peakRssMb.toFixed(0)} MB for the whole run` +
       (report.pytorch ? `, PyTorch ${report.pytorch.single.peak_rss_mb.toFixed(0)} MB (1-thread run).` : '.'),
     '',
-    '| workload | ours | PyTorch (best of 1/2 threads) | ours / PyTorch | ours GFLOP/s (% of GEMM) | PyTorch GFLOP/s |',
-    '| --- | --- | --- | --- | --- | --- |',
+    ...TABLE_HEAD,
   ];
   const gflops = (perSecond: number | undefined, flops: number | undefined): string => {
     if (perSecond === undefined || flops === undefined) return '';
     const g = (perSecond * flops) / 1e9;
     return `${g.toFixed(2)}${ceiling ? ` (${((100 * g) / ceiling).toFixed(0)} %)` : ''}`;
   };
-  for (const r of report.rows) {
-    lines.push(
-      `| ${r.what} | ${fmt(r.ours)} ${r.unit} | ${r.peer === undefined ? '' : `${fmt(r.peer)} ${r.unit} (${r.peerThreads} thr.)`} | ${
-        r.peer === undefined ? '' : `${(r.ours / r.peer).toFixed(2)}×`
-      } | ${r.unit === 'tokens/s' ? gflops(r.ours, r.flopsPerToken) : ''} | ${r.unit === 'tokens/s' ? gflops(r.peer, r.flopsPerToken) : ''} |`,
-    );
-  }
+  const tableRow = (r: Row) =>
+    `| ${r.what} | ${fmt(r.ours)} ${r.unit} | ${r.peer === undefined ? '' : `${fmt(r.peer)} ${r.unit} (${r.peerThreads} thr.)`} | ${
+      r.peer === undefined ? '' : `${(r.ours / r.peer).toFixed(2)}×`
+    } | ${r.unit === 'tokens/s' ? gflops(r.ours, r.flopsPerToken) : ''} | ${r.unit === 'tokens/s' ? gflops(r.peer, r.flopsPerToken) : ''} |`;
+  for (const r of report.rows) lines.push(tableRow(r));
   lines.push(
     '',
     report.regressions === undefined
@@ -323,6 +399,17 @@ function toMarkdown(report: {
         : 'No workload is more than 10 % slower than bench/baseline.json.',
   );
   for (const r of report.regressions ?? []) lines.push(`- ${r}`);
+  lines.push('', '## tfjs-node (native TensorFlow, optional)', '');
+  if (report.tfjsNode.rows) {
+    lines.push(
+      'The tfjs-op workloads again on the tensorflow backend, which the engine uses automatically where @tensorflow/tfjs-node installed.',
+      '',
+      ...TABLE_HEAD,
+      ...report.tfjsNode.rows.map(tableRow),
+    );
+  } else {
+    lines.push(`Not measured on this machine: ${report.tfjsNode.reason ?? 'unavailable'}.`);
+  }
   return lines.join('\n') + '\n';
 }
 
