@@ -5,12 +5,39 @@ import { NeuronLensError } from './errors';
 import { describeValue } from '../shared/errors';
 import { TOKEN_LEVELS, type TokenLevel } from './tokenizer';
 
+/**
+ * `forward` reads the tokens left to right (every model Neuron Lens trains). `bidirectional`
+ * (imported Keras Bidirectional layers) adds a second cell of the same kind and size that reads
+ * them right to left from a zero state; token t's output merges the forward state after tokens
+ * 0…t with the backward state after tokens T−1…t. Such a layer reads the future, so only
+ * classifiers may have one, and its model is not causal (see LanguageModel.causal).
+ */
+export type LayerDirection = 'forward' | 'bidirectional';
+export const LAYER_DIRECTIONS: readonly LayerDirection[] = ['forward', 'bidirectional'];
+
+/** How a bidirectional layer combines its two directions' h (Keras' merge_mode). */
+export type DirectionMerge = 'concat' | 'sum' | 'ave' | 'mul';
+export const DIRECTION_MERGES: readonly DirectionMerge[] = ['concat', 'sum', 'ave', 'mul'];
+
 export interface LayerSpec {
   units: number;
   activation: ActivationName;
   recurrentActivation: ActivationName;
   /** GRU only. */
   resetAfter: boolean;
+  /** Absent means forward, so model folders written before bidirectional layers stay valid. */
+  direction?: LayerDirection;
+  /** Bidirectional layers only (and required there). */
+  merge?: DirectionMerge;
+}
+
+export function isBidirectional(layer: LayerSpec): boolean {
+  return layer.direction === 'bidirectional';
+}
+
+/** Width of a layer's output, what the layer above or the head reads: 2·units for a concatenating bidirectional layer. */
+export function layerOutputWidth(layer: LayerSpec): number {
+  return isBidirectional(layer) && layer.merge === 'concat' ? 2 * layer.units : layer.units;
 }
 
 /** The instrumented recurrent body every task shares: tokens → (embedding) → stacked cells. */
@@ -140,6 +167,21 @@ export function validateArchitecture(a: unknown): asserts a is LanguageModelArch
       if (!ACTIVATION_NAMES.includes(layer[key] as ActivationName)) fail(`layer ${i}: unknown ${key} ${describeValue(layer[key])}`);
     }
     if (typeof layer.resetAfter !== 'boolean') fail(`layer ${i}: resetAfter must be true or false`);
+    if (layer.direction !== undefined && !LAYER_DIRECTIONS.includes(layer.direction as LayerDirection)) {
+      fail(`layer ${i}: unknown direction ${describeValue(layer.direction)} (expected forward or bidirectional)`);
+    }
+    if (layer.direction === 'bidirectional') {
+      if (!DIRECTION_MERGES.includes(layer.merge as DirectionMerge)) {
+        fail(`layer ${i}: a bidirectional layer needs merge concat, sum, ave or mul, not ${describeValue(layer.merge)}`);
+      }
+      if (x.task !== 'classifier') {
+        fail(
+          `layer ${i} is bidirectional: its backward direction reads the tokens after each position, which a language model must predict (only classifiers may have bidirectional layers)`,
+        );
+      }
+    } else if (layer.merge !== undefined) {
+      fail(`layer ${i}: merge ${describeValue(layer.merge)} is only for bidirectional layers`);
+    }
   });
   if (x.task === 'classifier') validateClassifierHead(x, fail);
 }
@@ -166,17 +208,30 @@ export function outputSize(arch: LanguageModelArchitecture): number {
   return arch.task === 'classifier' ? arch.classes.length : arch.vocabSize;
 }
 
+/** Whether every layer reads left to right only, so a token's values depend on the tokens up to it alone. */
+export function isCausal(arch: LanguageModelArchitecture): boolean {
+  return !arch.layers.some(isBidirectional);
+}
+
+/** Each layer's cell configuration (a bidirectional layer's backward cell has the same one). */
 export function cellConfigs(arch: LanguageModelArchitecture): CellConfig[] {
   let inputSize = arch.embeddingSize > 0 ? arch.embeddingSize : arch.vocabSize;
   return arch.layers.map((l) => {
-    const config: CellConfig = { kind: arch.cell, inputSize, ...l };
-    inputSize = l.units;
+    const config: CellConfig = {
+      kind: arch.cell,
+      inputSize,
+      units: l.units,
+      activation: l.activation,
+      recurrentActivation: l.recurrentActivation,
+      resetAfter: l.resetAfter,
+    };
+    inputSize = layerOutputWidth(l);
     return config;
   });
 }
 
 export function describeArchitecture(arch: LanguageModelArchitecture): string {
-  const sizes = arch.layers.map((l) => l.units).join('×');
+  const sizes = arch.layers.map((l) => (isBidirectional(l) ? `${l.units} bidirectional (${l.merge})` : `${l.units}`)).join('×');
   const input = arch.embeddingSize > 0 ? `embedding ${arch.embeddingSize}` : 'one-hot input';
   const body = `${arch.level}-level ${arch.cell.toUpperCase()} ${sizes} (${arch.layers.length} layer${arch.layers.length > 1 ? 's' : ''}, vocabulary ${arch.vocabSize}, ${input})`;
   if (arch.task !== 'classifier') return body;

@@ -31,7 +31,10 @@ const TOKENS_PER_YIELD = 256;
  * One document's causal cache. A recurrent model's values at token t depend only on tokens ≤ t,
  * so after an edit the values before the first changed token stay valid, and the state needed to
  * continue from there is restored from the latest snapshot at or before it. Holds the values of
- * one (layer, component) for the tokens computed so far.
+ * one (layer, component) for the tokens computed so far. A model that is not causal (a
+ * bidirectional layer, only in classifiers) changes every token's values with any edit: its
+ * document, cut to the classifier's maxTokens, is recomputed whole in one runner call, and only an
+ * unchanged text is answered from the cache.
  */
 export class DocumentSession {
   private modelId = -1;
@@ -100,20 +103,25 @@ export class DocumentSession {
     if (m.id !== this.modelId || layer !== this.layerIndex || component !== this.componentId) this.reset(m, layer, component);
     const encoded = m.tokenizer.encode(text);
     const total = encoded.tokens.length;
-    const n = Math.min(total, maxTokens);
+    // Only classifiers are not causal: their values are what classifying the document computes,
+    // over the tokens the classifier reads (which also bounds the whole-text recomputes).
+    const arch = m.model.architecture;
+    const limit = !m.runner.causal && arch.task === 'classifier' ? Math.min(maxTokens, arch.maxTokens) : maxTokens;
+    const n = Math.min(total, limit);
     const tokens = n < total ? encoded.tokens.slice(0, n) : encoded.tokens;
     const ids = encoded.ids.subarray(0, n);
 
     const same = commonPrefix(this.tokenList, tokens);
     const unchanged = same === this.tokenList.length && same === n;
+    const causal = m.runner.causal;
     // A partial block is recomputed from its start rather than kept (see SNAPSHOT_INTERVAL).
-    const keep = unchanged ? this.done : alignDown(Math.min(same, this.done));
+    const keep = unchanged ? this.done : causal ? alignDown(Math.min(same, this.done)) : 0;
     this.tokenList = tokens;
     this.done = keep;
-    this.snapshots.length = Math.floor(keep / SNAPSHOT_INTERVAL) + 1;
-    this.reserve(n, keep, maxTokens);
+    this.snapshots.length = causal ? Math.floor(keep / SNAPSHOT_INTERVAL) + 1 : 1;
+    this.reserve(n, keep, limit);
 
-    const target = untilOffset === undefined ? n : Math.min(n, alignUp(tokenEndingAfter(tokens, untilOffset) + 1));
+    const target = untilOffset === undefined || !causal ? n : Math.min(n, alignUp(tokenEndingAfter(tokens, untilOffset) + 1));
     try {
       await this.compute(m.runner, ids, target, signal);
     } catch (e) {
@@ -139,6 +147,11 @@ export class DocumentSession {
     if (this.done >= target) return;
     const state = this.snapshots[this.snapshots.length - 1]!.slice();
     const sinks = [{ layer: this.layerIndex, component: this.componentId, out: this.buffer }];
+    if (!runner.causal) {
+      runner.run(ids, state, sinks, 0);
+      this.done = ids.length;
+      return;
+    }
     let sinceYield = 0;
     while (this.done < target) {
       const start = this.done;

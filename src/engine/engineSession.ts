@@ -23,6 +23,7 @@ import {
   clusterNeuronsRequest,
   foolRequest,
   interveneRequest,
+  invertRequest,
   maximizeRequest,
   saliencyRequest,
   searchPatternRequest,
@@ -32,6 +33,8 @@ import { importLayersModelToFolder } from './layersImport';
 import { type LoadedModel, loadModel, saveModel } from './modelFolder';
 import { summarizeModel } from './modelSummary';
 import { checkNeuron, describeNeurons, internTexts, neuronColumn, neuronStats, topNeuronsAt } from './neuronStats';
+import { neuronHistoryRequest } from './neuronHistoryRequest';
+import { SecondModel, neuronValuesInModel } from './secondModel';
 import { requireInteger, requireNumber, requireOneOf, requireString } from './requestChecks';
 import { componentMatrix, documentSpectra, relevanceTable } from './panelAnalyses';
 import { rankNeuronsForSelection } from './selectionRanking';
@@ -80,6 +83,9 @@ export class EngineSession {
   /** Image models (not the active text model), by folder; their requests run one at a time, apart from the text model's. */
   private readonly imageModels = new ImageModelCache();
   private readonly imageQueue = new SerialQueue();
+  /** The comparison's second model folder, on its own queue: it never touches the active model. */
+  private readonly secondModel = new SecondModel();
+  private readonly secondModelQueue = new SerialQueue();
 
   async modelInfo({ dir }: { dir: string }): Result<'modelInfo'> {
     const loaded = await loadModel(requireString(dir, 'dir', { nonEmpty: true }));
@@ -224,6 +230,13 @@ export class EngineSession {
     });
   }
 
+  neuronValuesInModel(params: EngineMethods['neuronValuesInModel']['params'], signal?: AbortSignal): Result<'neuronValuesInModel'> {
+    return this.secondModelQueue.run(() => {
+      if (!path.isAbsolute(String(params.dir))) throw new NeuronLensError(`dir must be an absolute path (got ${String(params.dir)})`);
+      return neuronValuesInModel(this.secondModel, params, signal);
+    });
+  }
+
   neuronValues({ docId, neuron }: { docId: string; neuron: number }): Result<'neuronValues'> {
     return this.queue.run(() => {
       const doc = this.requireDocument(docId);
@@ -345,6 +358,12 @@ export class EngineSession {
     );
   }
 
+  invert(params: EngineMethods['invert']['params'], signal?: AbortSignal, progress?: (p: Progress<'invert'>) => void) {
+    return this.queue.run(() =>
+      invertRequest(this.requireModel(), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
+  }
+
   fool(params: EngineMethods['fool']['params'], signal?: AbortSignal, progress?: (p: Progress<'fool'>) => void) {
     return this.queue.run(() => foolRequest(this.requireModel(), params, signal, (message, fraction) => progress?.({ message, fraction })));
   }
@@ -355,6 +374,35 @@ export class EngineSession {
 
   clusterNeurons(params: EngineMethods['clusterNeurons']['params']): Result<'clusterNeurons'> {
     return this.queue.run(() => clusterNeuronsRequest(this.requireDocument(params.docId), params));
+  }
+
+  /**
+   * Runs outside the queue: it reads a model folder's snapshots from disk and never touches the
+   * active model's tensors, so the editor's analyses go on meanwhile. Without `dir` the folder is
+   * the active model's, as it is when the request arrives.
+   */
+  async neuronHistory(
+    params: EngineMethods['neuronHistory']['params'],
+    signal?: AbortSignal,
+    progress?: (p: Progress<'neuronHistory'>) => void,
+  ): Result<'neuronHistory'> {
+    let model: { dir: string; modelId?: number };
+    if (params.dir !== undefined) {
+      const dir = requireString(params.dir, 'dir', { nonEmpty: true });
+      if (!path.isAbsolute(dir)) throw new NeuronLensError(`dir must be an absolute path (got ${dir})`);
+      model = { dir };
+    } else {
+      const active = this.requireModel();
+      const dir = active.loaded.dir;
+      if (dir === undefined) {
+        throw new NeuronLensError(
+          'The active model is not in a model folder, so it has no training snapshots: train a model into a folder or load one that has snapshots',
+          'not-found',
+        );
+      }
+      model = { dir, modelId: active.id };
+    }
+    return neuronHistoryRequest(model, params, signal, (message, fraction) => progress?.({ message, fraction }));
   }
 
   readExperiment({ file }: EngineMethods['readExperiment']['params']): Result<'readExperiment'> {
@@ -394,6 +442,7 @@ export class EngineSession {
   /** Frees the active model, the image models and every cache (the worker's end, and tests). */
   async dispose(): Promise<void> {
     await this.imageQueue.run(() => this.imageModels.dispose());
+    await this.secondModelQueue.run(() => this.secondModel.dispose());
     return this.queue.run(() => {
       this.active?.dispose();
       this.active = undefined;

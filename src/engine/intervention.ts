@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeatureOfInterest } from '../shared/featureOfInterest';
 import { classifierArchitecture, encodeForClassifier } from './classifier/classifierBatch';
+import { notCausalError } from './bidirectional';
 import { NeuronLensError, throwIfAborted } from './errors';
 import { createStreamingRunner } from './inference/createRunner';
 import type { StateHook, StreamingRunner } from './inference/streamingRunner';
@@ -62,6 +63,9 @@ interface CompiledIntervention {
 
 /** Checks interventions against the model; a wrong layer, component or unit is a NeuronLensError naming it. */
 export function checkInterventions(model: LanguageModel, interventions: readonly Intervention[]): void {
+  // A state edit at token t would have to reach the backward direction's tokens before t, which
+  // it already read; there is no single "after" to compare, so interventions stay causal-only.
+  if (!model.causal) throw notCausalError('Intervening on the recurrent state');
   interventions.forEach((iv, k) => {
     const what = `Intervention ${k + 1}`;
     const layers = model.cells.length;

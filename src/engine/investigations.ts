@@ -17,6 +17,7 @@ import type {
 } from '../shared/protocol';
 import { parseFeature } from '../shared/featureOfInterest';
 import type { ActiveModel } from './activeModel';
+import type { ValueRange } from './cells/recurrentCell';
 import { classifyText } from './classifier/classify';
 import { DEFAULT_CORPUS, DEFAULT_MAX_TEXT_BYTES, readTextFile } from './corpus';
 import type { DocumentSession } from './documentSession';
@@ -24,12 +25,13 @@ import { NeuronLensError, isNeuronLensError, throwIfAborted } from './errors';
 import { type Intervention, INTERVENTION_MODES, generationEffect, lossEffect, nextTokenEffect, unitMeans } from './intervention';
 import { CLUSTER_METHODS, clusterNeurons } from './neuronClusters';
 import { maximizeActivation } from './optimization/activationMaximization';
+import { invertFeatures } from './optimization/featureInversion';
 import { foolClassifier } from './optimization/fooling';
 import { integratedGradients } from './optimization/integratedGradients';
 import { gradientSaliency } from './optimization/saliency';
 import { type TargetSpec, resolveTarget } from './optimization/targets';
 import { type SearchDocument, proposeNeurons, searchPattern as search, tokenSpanOfChars } from './patternSearch';
-import { recordActivations } from './recorder';
+import { recordActivations, resolveComponent } from './recorder';
 import { RecordingIndex, indexText } from './recordingIndex';
 import { requireInteger, requireNumber, requireOneOf, requireString } from './requestChecks';
 import { type CorpusDocument, corpusDocuments, topContexts as scanTopContexts } from './topContexts';
@@ -73,7 +75,14 @@ export async function topContextsRequest(
     signal,
     onProgress: (p) => onProgress?.(`${p.file}: ${p.tokensDone.toLocaleString('en')} tokens`, p.fraction),
   });
-  return { modelId: active.id, most: result.most, least: result.least, tokens: result.tokens, skipped: result.skipped };
+  return {
+    modelId: active.id,
+    most: result.most,
+    least: result.least,
+    tokens: result.tokens,
+    skipped: result.skipped,
+    range: componentRange(active, result.layer, result.component),
+  };
 }
 
 export function saliencyRequest(active: ActiveModel, params: EngineMethods['saliency']['params']): SaliencyResult {
@@ -287,7 +296,39 @@ export async function maximizeRequest(
     signal,
     onProgress: (step) => onProgress?.(`step ${step}/${steps}`, step / steps),
   });
-  return { ...result, modelId: active.id };
+  const spec = target.spec as Extract<TargetSpec, { kind: 'neuron' }>;
+  return { ...result, modelId: active.id, range: componentRange(active, spec.layer, spec.component) };
+}
+
+/** How a layer component's values are bounded, for the colour scale a view picks. */
+function componentRange(active: ActiveModel, layer: number, component: string): ValueRange {
+  const id = resolveComponent(active.model, layer, component);
+  return active.model.components(layer).find((c) => c.id === id)!.range;
+}
+
+export async function invertRequest(
+  active: ActiveModel,
+  params: EngineMethods['invert']['params'],
+  signal?: AbortSignal,
+  onProgress?: (message: string, fraction: number) => void,
+): Promise<EngineMethods['invert']['result']> {
+  const text = requireString(params.text, 'text', { nonEmpty: true });
+  const steps = requireInteger(params.steps, 'steps', 1, MAX_MAXIMIZE_STEPS);
+  const result = await invertFeatures(active.loaded, text, {
+    layer: params.layer === undefined ? undefined : requireInteger(params.layer, 'layer', 0),
+    component: params.component === undefined ? undefined : requireString(params.component, 'component', { nonEmpty: true }),
+    length: requireInteger(params.length, 'length', 1, 200),
+    starts: requireInteger(params.starts, 'starts', 1, 64),
+    steps,
+    seed: requireInteger(params.seed, 'seed', 0),
+    signal,
+    onProgress: (step) => onProgress?.(`step ${step}/${steps}`, step / steps),
+  });
+  const textTokens = active.tokenizer
+    .encode(text)
+    .tokens.slice(0, result.targetTokens)
+    .map((t) => t.text);
+  return { ...result, modelId: active.id, textTokens, range: componentRange(active, result.layer, result.component) };
 }
 
 export async function foolRequest(

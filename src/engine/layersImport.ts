@@ -3,12 +3,16 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DEFAULT_CLASSIFIER_MAX_TOKENS,
+  DIRECTION_MERGES,
+  type DirectionMerge,
   LIMITS,
   type LanguageModelArchitecture,
   type LayerSpec,
   describeArchitecture,
+  layerOutputWidth,
   validateArchitecture,
 } from './architecture';
+import { BACKWARD_PREFIX } from './bidirectional';
 import type { ActivationName } from './cells/activationFunctions';
 import type { CellKind } from './cells/recurrentCell';
 import { NeuronLensError } from './errors';
@@ -27,7 +31,8 @@ import { Vocabulary } from './vocabulary';
  * by layer, and every weight's shape and the shards' byte sizes are checked before anything is
  * read or allocated.
  *
- * Supported: [InputLayer] → [Embedding] → SimpleRNN | LSTM | GRU (one or more, of one kind) →
+ * Supported: [InputLayer] → [Embedding] → SimpleRNN | LSTM | GRU (one or more, of one kind, each
+ * possibly wrapped in Bidirectional with merge_mode concat, sum, ave or mul) →
  * - a language model: Dense or TimeDistributed(Dense), softmax or linear, over the input
  *   vocabulary at every token;
  * - a classifier: the last recurrent layer with return_sequences false (pooling `last`), or
@@ -36,19 +41,24 @@ import { Vocabulary } from './vocabulary';
  *   that softmax gives [1 − σ(z), σ(z)], exactly Keras' probability for class 1 and its complement);
  * with Dropout / SpatialDropout1D anywhere (identity at inference) and an optional Activation
  * after a linear Dense.
+ *
+ * A Bidirectional layer becomes a layer with direction `bidirectional`: its forward and backward
+ * cells' weights are `layers/<i>/…` and `layers/<i>/backward/…`, and the backward internals are
+ * components of their own (`backward/h`…). Its backward cell reads the tokens after each position,
+ * so it is imported in classifiers only; with return_sequences false the head reads the merge of
+ * the forward h at the last token and the backward h at the first, as Keras does.
  */
 
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
 
 export const SUPPORTED_LAYERS =
-  'InputLayer, Embedding, SimpleRNN, LSTM, GRU, GlobalAveragePooling1D, Dense, TimeDistributed(Dense), Dropout, Activation';
+  'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Bidirectional(SimpleRNN | LSTM | GRU), GlobalAveragePooling1D, Dense, TimeDistributed(Dense), Dropout, Activation';
 
 const RECURRENT_CLASSES: Record<string, CellKind> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
 const IDENTITY_CLASSES = new Set(['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout']);
 /** Why a known Keras layer is refused; the message reads `layer "name" (Class) <reason>`. */
 const REFUSED: Record<string, string> = {
-  Bidirectional: 'is not supported yet (only forward, left-to-right recurrent layers are)',
   Masking: 'is not supported (every token is read, none skipped)',
   CuDNNLSTM: 'is not supported; re-save the model with a plain LSTM layer',
   CuDNNGRU: 'is not supported; re-save the model with a plain GRU layer',
@@ -93,7 +103,10 @@ interface KerasLayer {
 }
 
 interface RecurrentPlan {
+  /** The recurrent layer, or a Bidirectional wrapper's name and class with its inner layer's config. */
   layer: KerasLayer;
+  /** Set for a Bidirectional wrapper. */
+  bidirectional?: { merge: DirectionMerge };
   kind: CellKind;
   units: number;
   activation: ActivationName;
@@ -265,6 +278,57 @@ function lastDimOfInputShape(layer: KerasLayer): number | undefined {
   return undefined;
 }
 
+/** The settings of a backward layer that must equal the forward one's for both to be one layer's two directions. */
+const SAME_IN_BOTH_DIRECTIONS = ['units', 'activation', 'recurrent_activation', 'use_bias', 'reset_after', 'return_sequences'];
+
+/**
+ * A Bidirectional wrapper: the wrapped layer (named and labelled as the wrapper, so messages and
+ * weights name what the user sees) and the merge. Keras 3 also writes the backward layer, which
+ * must be the forward one read backwards; Keras' default merge_mode is concat.
+ */
+function bidirectionalPlan(
+  file: string,
+  wrapper: KerasLayer,
+): { kind: CellKind; layer: KerasLayer; bidirectional: { merge: DirectionMerge } } {
+  const inner = asObject(wrapper.config.layer);
+  const innerConfig = asObject(inner?.config);
+  const kind = typeof inner?.class_name === 'string' ? RECURRENT_CLASSES[inner.class_name] : undefined;
+  if (!kind || !innerConfig) {
+    fail(
+      file,
+      `layer ${layerLabel(wrapper)} wraps a ${describeValue(inner?.class_name)} layer; only Bidirectional(SimpleRNN | LSTM | GRU) is supported`,
+    );
+  }
+  const merge = wrapper.config.merge_mode === undefined ? 'concat' : wrapper.config.merge_mode;
+  if (merge === null) {
+    fail(
+      file,
+      `layer ${layerLabel(wrapper)} returns its two directions as separate outputs (merge_mode None), which is not supported; re-save it with merge_mode concat, sum, ave or mul`,
+    );
+  }
+  if (!DIRECTION_MERGES.includes(merge as DirectionMerge)) {
+    fail(file, `layer ${layerLabel(wrapper)} has merge_mode ${describeValue(merge)}; supported: concat, sum, ave, mul`);
+  }
+  const backward = asObject(wrapper.config.backward_layer);
+  if (backward) {
+    const backwardConfig = asObject(backward.config) ?? {};
+    const differs = SAME_IN_BOTH_DIRECTIONS.filter((k) => JSON.stringify(backwardConfig[k]) !== JSON.stringify(innerConfig[k]));
+    if (backward.class_name !== inner!.class_name || differs.length > 0) {
+      const what =
+        backward.class_name !== inner!.class_name ? `is a ${describeValue(backward.class_name)}` : `differs in ${differs.join(', ')}`;
+      fail(
+        file,
+        `layer ${layerLabel(wrapper)} has a backward layer that ${what}; only a backward layer like the forward one (read backwards) is supported`,
+      );
+    }
+  }
+  return {
+    kind,
+    layer: { className: wrapper.className, name: wrapper.name, config: innerConfig },
+    bidirectional: { merge: merge as DirectionMerge },
+  };
+}
+
 /** Walks the layers and decides what each becomes; every refusal names the layer. */
 function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
   const p: Plan = { recurrent: [], notes: [] };
@@ -332,15 +396,18 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
       p.inputLength ??= inputLengthOf(layer);
       continue;
     }
-    const kind = RECURRENT_CLASSES[cls];
+    const wrapped = cls === 'Bidirectional' ? bidirectionalPlan(file, layer) : undefined;
+    const kind = wrapped?.kind ?? RECURRENT_CLASSES[cls];
     if (kind) {
+      const rl = wrapped?.layer ?? layer;
       if (p.recurrent.length === 0 && !p.embedding) {
-        p.oneHotInput ??= lastDimOfInputShape(layer);
-        p.inputLength ??= inputLengthOf(layer);
+        // Keras puts a first Bidirectional layer's input shape on the wrapper.
+        p.oneHotInput ??= lastDimOfInputShape(layer) ?? lastDimOfInputShape(rl);
+        p.inputLength ??= inputLengthOf(layer) ?? inputLengthOf(rl);
       }
       const previous = p.recurrent[p.recurrent.length - 1];
       if (previous && previous.kind !== kind) {
-        fail(file, `layer ${layerLabel(layer)} follows a ${previous.layer.className} layer: a stack must use one kind of recurrent layer`);
+        fail(file, `layer ${layerLabel(rl)} follows a ${previous.layer.className} layer: a stack must use one kind of recurrent layer`);
       }
       if (previous && !previous.returnSequences) {
         fail(
@@ -348,22 +415,20 @@ function plan(file: string, layers: KerasLayer[], kerasVersion: string): Plan {
           `layer ${layerLabel(previous.layer)} returns only its last step (return_sequences false) but feeds another recurrent layer`,
         );
       }
-      if (layer.config.go_backwards === true)
-        fail(file, `layer ${layerLabel(layer)} reads backwards (go_backwards), which is not supported`);
-      if (layer.config.return_state === true)
-        fail(file, `layer ${layerLabel(layer)} returns its state (return_state), which is not supported`);
-      if (layer.config.time_major === true) fail(file, `layer ${layerLabel(layer)} is time-major, which is not supported`);
-      const units = positiveInt(file, layer, 'units', LIMITS.maxUnits);
+      if (rl.config.go_backwards === true) fail(file, `layer ${layerLabel(rl)} reads backwards (go_backwards), which is not supported`);
+      if (rl.config.return_state === true) fail(file, `layer ${layerLabel(rl)} returns its state (return_state), which is not supported`);
+      if (rl.config.time_major === true) fail(file, `layer ${layerLabel(rl)} is time-major, which is not supported`);
+      const units = positiveInt(file, rl, 'units', LIMITS.maxUnits);
       const recurrentFallback = kerasVersion.startsWith('tfjs') ? 'hard_sigmoid' : 'sigmoid';
       p.recurrent.push({
-        layer,
+        layer: rl,
+        bidirectional: wrapped?.bidirectional,
         kind,
         units,
-        activation: activationOf(file, layer, 'activation', 'tanh', kerasVersion),
-        recurrentActivation:
-          kind === 'rnn' ? 'sigmoid' : activationOf(file, layer, 'recurrent_activation', recurrentFallback, kerasVersion),
-        useBias: layer.config.use_bias !== false,
-        returnSequences: layer.config.return_sequences === true,
+        activation: activationOf(file, rl, 'activation', 'tanh', kerasVersion),
+        recurrentActivation: kind === 'rnn' ? 'sigmoid' : activationOf(file, rl, 'recurrent_activation', recurrentFallback, kerasVersion),
+        useBias: rl.config.use_bias !== false,
+        returnSequences: rl.config.return_sequences === true,
       });
       continue;
     }
@@ -417,6 +482,18 @@ function decideTask(file: string, p: Plan, vocab: number, wantClassifier: boolea
   const dense = p.dense!;
   const last = p.recurrent[p.recurrent.length - 1]!;
   const classifier = wantClassifier || !!p.meanPooling || dense.activation === 'sigmoid' || dense.units !== vocab;
+  const bidirectional = p.recurrent.find((r) => r.bidirectional);
+  if (!classifier && bidirectional) {
+    fail(
+      file,
+      `layer ${layerLabel(bidirectional.layer)} reads each text backwards too, so its output at a token has seen the tokens after it: a model predicting the next token at every token cannot have one (Bidirectional layers are imported in classifiers; pass a classes file if this model is one)`,
+    );
+  }
+  if (bidirectional && !last.returnSequences && last.bidirectional) {
+    p.notes.push(
+      `layer ${layerLabel(last.layer)} returns its last step: the classifier reads the forward h at the last token and the backward h at the first (the backward direction's last step), merged by ${last.bidirectional.merge}`,
+    );
+  }
   if (!classifier) {
     if (!last.returnSequences) {
       p.notes.push(
@@ -505,11 +582,21 @@ function readManifest(file: string, json: Record<string, unknown>): Manifest {
   return { groups, entries };
 }
 
-/** The manifest entries of one Keras layer, by their last name segment (`kernel`, `bias`…). */
-function layerWeights(manifest: Manifest, layerName: string): Map<string, ManifestEntry> {
+/**
+ * The manifest entries of one Keras layer, by their last name segment (`kernel`, `bias`…). For one
+ * direction of a Bidirectional layer, those under its `forward_…` or `backward_…` sublayer
+ * (`bi/forward_lstm/lstm_cell/kernel:0` in Keras, `bi/backward_lstm_LSTM1/kernel` in tfjs-layers).
+ */
+function layerWeights(manifest: Manifest, layerName: string, direction?: 'forward' | 'backward'): Map<string, ManifestEntry> {
   const strip = (n: string) => n.replace(/:\d+$/, '').split('/');
   let matches = manifest.entries.filter((e) => strip(e.name)[0] === layerName);
   if (matches.length === 0) matches = manifest.entries.filter((e) => strip(e.name).slice(1, -1).includes(layerName));
+  if (direction)
+    matches = matches.filter((e) =>
+      strip(e.name)
+        .slice(1, -1)
+        .some((part) => part.startsWith(`${direction}_`)),
+    );
   const byPart = new Map<string, ManifestEntry>();
   for (const e of matches) {
     const part = strip(e.name).pop()!;
@@ -541,6 +628,48 @@ function expectShape(file: string, layer: KerasLayer, part: string, entry: Manif
   return entry;
 }
 
+/**
+ * Maps one cell's kernel, recurrent kernel and bias (one direction of a Bidirectional layer) to
+ * `<prefix>kernel`…; returns a GRU's reset_after, read from its bias' shape.
+ */
+function mapRecurrentWeights(
+  file: string,
+  r: RecurrentPlan,
+  w: Map<string, ManifestEntry>,
+  prefix: string,
+  inputSize: number,
+  mapped: Mapped[],
+): boolean {
+  const gates = r.kind === 'lstm' ? 4 : r.kind === 'gru' ? 3 : 1;
+  const width = gates * r.units;
+  const direction = prefix.endsWith(BACKWARD_PREFIX) ? 'backward ' : r.bidirectional ? 'forward ' : '';
+  const kernel = expectShape(file, r.layer, `${direction}kernel`, w.get('kernel'), [inputSize, width]);
+  const recurrent = expectShape(file, r.layer, `${direction}recurrent_kernel`, w.get('recurrent_kernel'), [r.units, width]);
+  mapped.push({ target: `${prefix}kernel`, source: kernel, shape: [inputSize, width] });
+  mapped.push({ target: `${prefix}recurrent_kernel`, source: recurrent, shape: [r.units, width] });
+  const bias = r.useBias ? w.get('bias') : undefined;
+  if (r.useBias && !bias) fail(file, `the weights of layer ${layerLabel(r.layer)} have no ${direction}bias in the weights manifest`);
+  // GRU: Keras' reset_after stores [2, 3·units] (input bias, recurrent bias); trust the shape,
+  // and check it against the config when the config says.
+  let resetAfter = false;
+  if (r.kind === 'gru') {
+    resetAfter = bias ? bias.shape.length === 2 : r.layer.config.reset_after === true;
+    const said = r.layer.config.reset_after;
+    if (typeof said === 'boolean' && said !== resetAfter) {
+      fail(file, `layer ${layerLabel(r.layer)} says reset_after ${String(said)} but its bias has shape [${bias!.shape.join(', ')}]`);
+    }
+  }
+  if (resetAfter) {
+    const b = bias ? expectShape(file, r.layer, `${direction}bias`, bias, [2, width]) : undefined;
+    mapped.push({ target: `${prefix}bias`, source: b, row: 0, shape: [width] });
+    mapped.push({ target: `${prefix}recurrent_bias`, source: b, row: 1, shape: [width] });
+  } else {
+    const b = bias ? expectShape(file, r.layer, `${direction}bias`, bias, [width]) : undefined;
+    mapped.push({ target: `${prefix}bias`, source: b, shape: [width] });
+  }
+  return resetAfter;
+}
+
 interface WeightPlan {
   arch: LanguageModelArchitecture;
   mapped: Mapped[];
@@ -564,7 +693,7 @@ function mapWeights(file: string, p: Plan, manifest: Manifest, wantClassifier: b
   } else {
     // One-hot inputs: the vocabulary is the first kernel's input width.
     const first = p.recurrent[0]!;
-    const kernel = layerWeights(manifest, first.layer.name).get('kernel');
+    const kernel = layerWeights(manifest, first.layer.name, first.bidirectional ? 'forward' : undefined).get('kernel');
     if (!kernel || kernel.shape.length !== 2) fail(file, `the weights of layer ${layerLabel(first.layer)} have no 2-D kernel`);
     vocab = p.oneHotInput ?? kernel.shape[0]!;
     inputSize = vocab;
@@ -572,44 +701,36 @@ function mapWeights(file: string, p: Plan, manifest: Manifest, wantClassifier: b
   const head = decideTask(file, p, vocab, wantClassifier);
   const layers: LayerSpec[] = [];
   p.recurrent.forEach((r, i) => {
-    const gates = r.kind === 'lstm' ? 4 : r.kind === 'gru' ? 3 : 1;
-    const width = gates * r.units;
-    const w = layerWeights(manifest, r.layer.name);
-    const kernel = expectShape(file, r.layer, 'kernel', w.get('kernel'), [inputSize, width]);
-    const recurrent = expectShape(file, r.layer, 'recurrent_kernel', w.get('recurrent_kernel'), [r.units, width]);
-    mapped.push({ target: `layers/${i}/kernel`, source: kernel, shape: [inputSize, width] });
-    mapped.push({ target: `layers/${i}/recurrent_kernel`, source: recurrent, shape: [r.units, width] });
-    const bias = r.useBias ? w.get('bias') : undefined;
-    if (r.useBias && !bias) fail(file, `the weights of layer ${layerLabel(r.layer)} have no bias in the weights manifest`);
-    // GRU: Keras' reset_after stores [2, 3·units] (input bias, recurrent bias); trust the shape,
-    // and check it against the config when the config says.
-    let resetAfter = false;
-    if (r.kind === 'gru') {
-      resetAfter = bias ? bias.shape.length === 2 : r.layer.config.reset_after === true;
-      const said = r.layer.config.reset_after;
-      if (typeof said === 'boolean' && said !== resetAfter) {
-        fail(file, `layer ${layerLabel(r.layer)} says reset_after ${String(said)} but its bias has shape [${bias!.shape.join(', ')}]`);
-      }
+    const directions = r.bidirectional ? (['forward', 'backward'] as const) : ([undefined] as const);
+    const resetAfter = directions.map((direction) =>
+      mapRecurrentWeights(
+        file,
+        r,
+        layerWeights(manifest, r.layer.name, direction),
+        `layers/${i}/${direction === 'backward' ? BACKWARD_PREFIX : ''}`,
+        inputSize,
+        mapped,
+      ),
+    );
+    if (resetAfter[1] !== undefined && resetAfter[1] !== resetAfter[0]) {
+      fail(
+        file,
+        `layer ${layerLabel(r.layer)} has a forward GRU with reset_after ${resetAfter[0]} and a backward one with ${resetAfter[1]}`,
+      );
     }
-    if (resetAfter) {
-      const b = bias ? expectShape(file, r.layer, 'bias', bias, [2, width]) : undefined;
-      mapped.push({ target: `layers/${i}/bias`, source: b, row: 0, shape: [width] });
-      mapped.push({ target: `layers/${i}/recurrent_bias`, source: b, row: 1, shape: [width] });
-    } else {
-      const b = bias ? expectShape(file, r.layer, 'bias', bias, [width]) : undefined;
-      mapped.push({ target: `layers/${i}/bias`, source: b, shape: [width] });
-    }
-    layers.push({
+    const spec: LayerSpec = {
       units: r.units,
       activation: r.activation,
       recurrentActivation: r.recurrentActivation,
-      resetAfter: r.kind === 'gru' ? resetAfter : true,
-    });
+      resetAfter: r.kind === 'gru' ? resetAfter[0]! : true,
+    };
+    if (r.bidirectional) Object.assign(spec, { direction: 'bidirectional', merge: r.bidirectional.merge });
+    layers.push(spec);
     const acts = r.kind === 'rnn' ? r.activation : `${r.activation}, gates ${r.recurrentActivation}`;
-    mapping.push(
-      `${layerLabel(r.layer)} → layers/${i}: ${r.kind.toUpperCase()} ${r.units} units (${acts}${r.kind === 'gru' ? `, reset_after ${resetAfter}` : ''})`,
-    );
-    inputSize = r.units;
+    const gru = r.kind === 'gru' ? `, reset_after ${resetAfter[0]}` : '';
+    const bi = r.bidirectional ? `, bidirectional, merge ${r.bidirectional.merge}` : '';
+    mapping.push(`${layerLabel(r.layer)} → layers/${i}: ${r.kind.toUpperCase()} ${r.units} units (${acts}${gru}${bi})`);
+    inputSize = layerOutputWidth(spec);
   });
   const dense = p.dense!;
   const dw = layerWeights(manifest, dense.layer.name);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { notCausalError } from './bidirectional';
 import { NeuronLensError, throwIfAborted } from './errors';
 import { disposeState } from './evaluate';
 import type { LanguageModel, LayerState } from './languageModel';
@@ -68,6 +69,7 @@ export class ActivationSink {
     private readonly wanted: { layer: number; components: string[] }[],
     expectedTokens = 256,
   ) {
+    if (!model.causal) throw notCausalError('Feeding tokens one call at a time (generation)');
     this.capacity = Math.max(1, expectedTokens);
     this.layers = wanted.map(({ layer, components }) => ({
       layer,
@@ -148,7 +150,8 @@ export function selection(model: LanguageModel, options: Pick<RecordOptions, 'la
 
 /**
  * Records the chosen internals for every token of `text`, starting from a zero state. Token t's
- * row holds the values after the model consumed token t. Runs on the streaming runner (weights in
+ * row holds the values after the model consumed token t (a backward component's, after it read
+ * the text from its end back to token t). Runs on the streaming runner (weights in
  * WebAssembly memory, a SIMD matrix-vector kernel: several times faster than tfjs ops per step)
  * in chunks, yielding between them so a cancel is seen; memory is the output arrays and one state.
  */
@@ -164,8 +167,9 @@ export async function recordActivations(
     return { layer, units, components: Object.fromEntries(components.map((c) => [c, new Float32Array(ids.length * units)])) };
   });
   const sinks = layers.flatMap((rec) => Object.entries(rec.components).map(([component, out]) => ({ layer: rec.layer, component, out })));
-  const chunk = Math.max(1, options.chunkSize ?? 256);
   const runner = createStreamingRunner(loaded.model);
+  // A model that is not causal reads the text whole, in one call.
+  const chunk = runner.causal ? Math.max(1, options.chunkSize ?? 256) : Math.max(1, ids.length);
   try {
     const state = runner.zeroState();
     for (let start = 0; start < ids.length; start += chunk) {

@@ -129,9 +129,10 @@ export async function indexText(
   const { tokens, ids } = loaded.tokenizer.encode(text);
   const units = loaded.model.layerUnits(options.layer);
   const index = new RecordingIndex(units, options.threshold, ids.length);
-  const chunk = Math.max(1, options.chunkSize ?? 1024);
-  const out = new Float32Array(chunk * units);
   const runner = createStreamingRunner(loaded.model);
+  // A model that is not causal reads the text whole, in one call.
+  const chunk = runner.causal ? Math.max(1, options.chunkSize ?? 1024) : ids.length;
+  const out = new Float32Array(chunk * units);
   try {
     const state = runner.zeroState();
     for (let start = 0; start < ids.length; start += chunk) {

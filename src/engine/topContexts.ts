@@ -26,6 +26,11 @@ export interface TopContext {
   /** The token's offsets inside `snippet`, so a view can mark it. */
   markStart: number;
   markEnd: number;
+  /**
+   * The tokens the snippet shows, in order, with their offsets inside `snippet` (clipped to it)
+   * and the neuron's value after each, so a view can colour the context and not only the token.
+   */
+  snippetTokens: { start: number; end: number; value: number }[];
 }
 
 /** A text of the corpus, read only when its turn comes so a folder is never held in memory at once. */
@@ -98,6 +103,9 @@ export class ContextSelector {
   private readonly heap: BoundedHeap<TopContext & { order: number }>;
   private pending: Pending[] = [];
   private head = 0;
+  /** Every token (NaN values too) from the earliest unsettled snippet on: what a settled snippet shows. */
+  private recent: { start: number; end: number; value: number }[] = [];
+  private recentHead = 0;
   private fileName = '';
   private text = '';
   private fileOrder = 0;
@@ -122,6 +130,8 @@ export class ContextSelector {
 
   beginFile(name: string, text: string): void {
     this.flush();
+    this.recent = [];
+    this.recentHead = 0;
     this.fileName = name;
     this.text = text;
     this.fileOrder++;
@@ -129,6 +139,7 @@ export class ContextSelector {
 
   /** Tokens must come in document order (ascending offsets). NaN values are ignored. */
   push(tokenIndex: number, start: number, end: number, value: number): void {
+    this.recent.push({ start, end, value });
     if (Number.isNaN(value)) return;
     let snippetStart = Math.max(0, start - this.window);
     let snippetEnd = Math.min(this.text.length, end + this.window);
@@ -149,6 +160,13 @@ export class ContextSelector {
       else x.alive = false;
     }
     this.pending.push(x);
+    // Snippets start in token order, so the earliest unsettled one bounds what must stay.
+    const keepFrom = this.pending[this.head]!.snippetStart;
+    while (this.recentHead < this.recent.length && this.recent[this.recentHead]!.end <= keepFrom) this.recentHead++;
+    if (this.recentHead > 1024 && this.recentHead * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
   }
 
   /** Settles the tokens still waiting at the end of a document. */
@@ -178,9 +196,21 @@ export class ContextSelector {
       snippetStart: p.snippetStart,
       markStart: p.start - p.snippetStart,
       markEnd: p.end - p.snippetStart,
+      snippetTokens: this.snippetTokens(p.snippetStart, p.snippetEnd),
     });
     this.heap.offer(candidate);
     this.held = Math.max(this.held, this.heap.size);
+  }
+
+  private snippetTokens(from: number, to: number): TopContext['snippetTokens'] {
+    const out: TopContext['snippetTokens'] = [];
+    for (let i = this.recentHead; i < this.recent.length; i++) {
+      const t = this.recent[i]!;
+      if (t.start >= to) break;
+      if (t.end <= from) continue;
+      out.push({ start: Math.max(t.start, from) - from, end: Math.min(t.end, to) - from, value: t.value });
+    }
+    return out;
   }
 }
 
@@ -268,16 +298,18 @@ export async function topContexts(
   }
   const most = new ContextSelector(options.k, options.window, 'most');
   const least = new ContextSelector(options.k, options.window, 'least');
+  const runner = createStreamingRunner(model);
+  // A model that is not causal reads each file whole, in one segment and one call.
+  const causal = runner.causal;
   const chunk = Math.max(1, options.chunkSize ?? 1024);
   const segmentChars = Math.max(1, options.segmentChars ?? SEGMENT_CHARS);
-  const out = new Float32Array(chunk * units);
-  const sinks = [{ layer, component, out }];
+  let out = new Float32Array(chunk * units);
+  let sinks = [{ layer, component, out }];
   const totalBytes = documents.reduce((s, d) => s + d.bytes, 0);
   const files: string[] = [];
   const skipped: { file: string; reason: string }[] = [];
   let bytesDone = 0;
   let tokensDone = 0;
-  const runner = createStreamingRunner(model);
   try {
     for (const [docIndex, doc] of documents.entries()) {
       throwIfAborted(options.signal, 'Top contexts');
@@ -299,10 +331,15 @@ export async function topContexts(
       let tokenIndex = 0;
       // Tokenized a segment at a time, so a long file never has all its token objects alive at once.
       for (let from = 0; from < text.length;) {
-        const to = segmentEnd(text, from, segmentChars);
+        const to = causal ? segmentEnd(text, from, segmentChars) : text.length;
         const { tokens, ids } = tokenizer.encode(text.slice(from, to));
-        for (let s = 0; s < ids.length; s += chunk) {
-          const e = Math.min(ids.length, s + chunk);
+        const step = causal ? chunk : Math.max(1, ids.length);
+        if (step * units > out.length) {
+          out = new Float32Array(step * units);
+          sinks = [{ layer, component, out }];
+        }
+        for (let s = 0; s < ids.length; s += step) {
+          const e = Math.min(ids.length, s + step);
           runner.run(ids.subarray(s, e), state, sinks, 0);
           for (let t = s; t < e; t++) {
             const v = out[(t - s) * units + neuron]!;

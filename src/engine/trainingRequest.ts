@@ -22,6 +22,11 @@ export function trainingRunOptions(p: TrainParams): TrainingRunOptions & { out: 
     seed: p.seed === undefined ? undefined : requireInteger(p.seed, 'seed', Number.MIN_SAFE_INTEGER),
     out: path.resolve(requireString(p.out, 'out', { nonEmpty: true })),
     resume: p.resume === true,
+    // 1 is refused by the thinning (it keeps the first and the last), so the range is 0 or 2 and up.
+    ...(p.maxSnapshots === 0 ? { snapshotEvery: 0 } : {}),
+    ...(p.maxSnapshots === undefined || p.maxSnapshots === 0
+      ? {}
+      : { maxSnapshots: requireInteger(p.maxSnapshots, 'maxSnapshots (0 for none, else at least 2)', 2, 10_000) }),
   };
 }
 

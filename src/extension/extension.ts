@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { classifyText } from './commands/classifyText';
 import { colourByCluster } from './commands/colourByCluster';
-import { compareNeurons } from './commands/compareNeurons';
+import { compareAcrossModels, compareNeurons } from './commands/compareNeurons';
 import { findNeuronsForSelection } from './commands/findNeuronsForSelection';
 import { findSimilarSpans } from './commands/findSimilarSpans';
 import { foolClassifier } from './commands/foolClassifier';
@@ -12,11 +12,13 @@ import { importModel } from './commands/importModel';
 import { loadModel } from './commands/loadModel';
 import { maximizeNeuron } from './commands/maximizeNeuron';
 import { interveneNeurons } from './commands/interveneNeurons';
+import { invertHiddenState } from './commands/invertHiddenState';
 import { openExperimentFile } from './commands/openExperimentFile';
 import { openImageModel } from './commands/openImageModel';
 import { saveModelAs } from './commands/saveModelAs';
 import { showHeatmap } from './commands/showHeatmap';
 import { showModelInfo } from './commands/showModelInfo';
+import { showNeuronHistory } from './commands/showNeuronHistory';
 import { showSaliency } from './commands/showSaliency';
 import { showSpectra } from './commands/showSpectra';
 import { showTopContexts } from './commands/showTopContexts';
@@ -35,6 +37,7 @@ import { ComparisonController } from './panels/comparisonController';
 import { FourierController } from './panels/fourierController';
 import { HeatmapController } from './panels/heatmapController';
 import { registerPanelSerializers } from './panels/panelSerializers';
+import { ResultsController } from './panels/resultsController';
 import { registerSidePanel } from './sidePanel/registerSidePanel';
 import { TrainingRunStore } from './panels/trainingRunStore';
 import { RecentEditor } from './recentEditor';
@@ -72,6 +75,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const fourier = new FourierController(panelServices);
   const comparison = new ComparisonController(panelServices);
   context.subscriptions.push(comparison);
+  const results = new ResultsController(context.extensionUri, log);
+  context.subscriptions.push(results);
   const overlay = new TokenScoreOverlay(readSettings().palette, highlighter, (message) =>
     vscode.window.setStatusBarMessage(`Neuron Lens: ${message}`, 8000),
   );
@@ -112,24 +117,27 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('neuronLens.generateText', () => generateText(s)),
     vscode.commands.registerCommand('neuronLens.findNeuronsForSelection', () => findNeuronsForSelection(s)),
-    vscode.commands.registerCommand('neuronLens.showTopContexts', () => showTopContexts(s)),
-    vscode.commands.registerCommand('neuronLens.showSaliency', () => showSaliency(s)),
+    vscode.commands.registerCommand('neuronLens.showTopContexts', () => showTopContexts(s, results)),
+    vscode.commands.registerCommand('neuronLens.showSaliency', () => showSaliency(s, results)),
     vscode.commands.registerCommand('neuronLens.interveneNeurons', () => interveneNeurons(s)),
     vscode.commands.registerCommand('neuronLens.findSimilarSpans', () => findSimilarSpans(s)),
     vscode.commands.registerCommand('neuronLens.colourByCluster', () => colourByCluster(s)),
     vscode.commands.registerCommand('neuronLens.classifyText', () => classifyText(s)),
-    vscode.commands.registerCommand('neuronLens.maximizeNeuron', () => maximizeNeuron(s)),
+    vscode.commands.registerCommand('neuronLens.maximizeNeuron', () => maximizeNeuron(s, results)),
+    vscode.commands.registerCommand('neuronLens.invertHiddenState', () => invertHiddenState(s, results)),
     vscode.commands.registerCommand('neuronLens.trainClassifier', () => trainClassifier(s)),
     vscode.commands.registerCommand('neuronLens.trainWordVectors', () => trainWordVectors(s)),
     vscode.commands.registerCommand('neuronLens.findSimilarWords', () => findSimilarWords(s)),
-    vscode.commands.registerCommand('neuronLens.foolClassifier', () => foolClassifier(s)),
+    vscode.commands.registerCommand('neuronLens.foolClassifier', () => foolClassifier(s, results)),
     vscode.commands.registerCommand('neuronLens.clearTokenScores', () => overlay.clearAll()),
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
     ...registerHighlightCommands(s),
     vscode.commands.registerCommand('neuronLens.showHeatmap', () => showHeatmap(s)),
     vscode.commands.registerCommand('neuronLens.showSpectra', () => showSpectra(s)),
     vscode.commands.registerCommand('neuronLens.compareNeurons', () => compareNeurons(s, comparison)),
+    vscode.commands.registerCommand('neuronLens.compareAcrossModels', (uri?: vscode.Uri) => compareAcrossModels(s, comparison, uri)),
     vscode.commands.registerCommand('neuronLens.showTrainingCurves', () => showTrainingCurves(s)),
+    vscode.commands.registerCommand('neuronLens.showNeuronHistory', () => showNeuronHistory(s)),
     vscode.commands.registerCommand('neuronLens.openImageModel', (uri?: vscode.Uri) => openImageModel(s, uri)),
     vscode.commands.registerCommand('neuronLens.openExperimentFile', () => openExperimentFile(s)),
     ...registerPanelSerializers(s),

@@ -21,6 +21,6 @@ export function foolingReport(r: FoolResult): string {
       `| ${i + 1}: ${cell(st.edit.oldToken)} → ${cell(st.edit.newToken)} (token ${st.edit.position}) | ${st.probabilities.map(percent).join(' | ')} |`,
     );
   }
-  lines.push('', 'The edited text is in the new editor; your document is unchanged.', '');
+  lines.push('', 'The results panel’s card opens the edited text in a new editor; your document is unchanged.', '');
   return lines.join('\n');
 }

@@ -59,8 +59,13 @@ export interface ComponentChoice {
 }
 
 /** Every (layer, component) of a model, layer by layer, in the model's component order. */
-export function componentChoices(model: Pick<ModelSummary, 'layers' | 'components'>): ComponentChoice[] {
-  return model.layers.flatMap((units, layer) => model.components.map((c) => ({ layer, component: c.id, label: c.label, units })));
+export function componentChoices(model: Pick<ModelSummary, 'layers' | 'components' | 'bidirectionalLayers'>): ComponentChoice[] {
+  return model.layers.flatMap((units, layer) =>
+    model.components
+      // Only a bidirectional layer has the backward cell's components.
+      .filter((c) => !c.id.startsWith('backward/') || (model.bidirectionalLayers ?? []).includes(layer))
+      .map((c) => ({ layer, component: c.id, label: c.label, units })),
+  );
 }
 
 export function componentTitle(choice: Pick<ComponentChoice, 'layer' | 'component' | 'label'>, layers: number): string {

@@ -15,9 +15,18 @@ export interface Settings {
   experimentFile: string;
   /** Open the training panel when training starts. */
   openTrainingPanel: boolean;
+  /** Snapshots Train Model… keeps for Show Neuron Across Training (0: none). */
+  trainingSnapshots: number;
 }
 
 export const DEFAULT_MAX_TOKENS = 200_000;
+export const DEFAULT_TRAINING_SNAPSHOTS = 20;
+
+/** 0 (none) or 2 and more: one snapshot cannot show a change; out-of-range values fall back to the default. */
+function snapshotCount(n: number): number {
+  if (!Number.isFinite(n) || n < 0) return DEFAULT_TRAINING_SNAPSHOTS;
+  return n < 1 ? 0 : Math.min(1000, Math.max(2, Math.floor(n)));
+}
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('neuronLens');
@@ -34,6 +43,7 @@ export function readSettings(): Settings {
     backend: c.get<string>('backend', 'auto'),
     experimentFile: c.get<string>('experimentFile', DEFAULT_EXPERIMENT_FILE),
     openTrainingPanel: c.get<boolean>('openTrainingPanel', true) !== false,
+    trainingSnapshots: snapshotCount(c.get<number>('trainingSnapshots', DEFAULT_TRAINING_SNAPSHOTS)),
   };
 }
 

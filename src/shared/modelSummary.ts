@@ -9,7 +9,10 @@ export interface ModelSummary {
   layers: number[];
   parameters: number;
   vocabulary: number;
+  /** Every layer's components; the `backward/…` ones belong to the bidirectional layers only. */
   components: { id: string; label: string }[];
+  /** Layers with a backward direction (imported Keras Bidirectional layers); absent when none. */
+  bidirectionalLayers?: number[];
   /** A text classifier's classes, in output order; absent for a language model. */
   classes?: string[];
   training?: Omit<TrainingMetadata, 'history'> & { historyPoints: number };

@@ -85,7 +85,9 @@ export type ToWebview =
   | { type: 'training'; run: TrainingRunData }
   | { type: 'trainingPoint'; runId: string; point: TrainingPoint }
   | { type: 'error'; message: string }
-  | { type: 'comparison'; data: ComparisonData };
+  | { type: 'comparison'; data: ComparisonData }
+  | { type: 'results'; data: ResultsData }
+  | { type: 'history'; data: HistoryData };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -95,7 +97,10 @@ export type FromWebview =
   | { type: 'setFeatures'; features: string[] }
   | { type: 'setStatistic'; statistic: string }
   | { type: 'setSpectrumOptions'; band: [number, number]; window: 'none' | 'hann'; scale: 'power' | 'amplitude'; neurons?: number[] }
-  | { type: 'export'; format: 'png' | 'csv'; name: string; content: string };
+  | { type: 'export'; format: 'png' | 'csv'; name: string; content: string }
+  | { type: 'resultAction'; card: string; action: ResultAction; row?: number }
+  | { type: 'closeResult'; card: string }
+  | { type: 'clearResults' };
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
 const isStr = (x: unknown, max = 1_000): x is string => typeof x === 'string' && x.length <= max;
@@ -133,6 +138,14 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
         ...(x.neurons ? { neurons: x.neurons as number[] } : {}),
       };
     }
+    case 'resultAction':
+      return isCardId(x.card) && isResultAction(x.action) && (x.row === undefined || isInt(x.row))
+        ? { type: 'resultAction', card: x.card, action: x.action, ...(x.row === undefined ? {} : { row: x.row }) }
+        : undefined;
+    case 'closeResult':
+      return isCardId(x.card) ? { type: 'closeResult', card: x.card } : undefined;
+    case 'clearResults':
+      return { type: 'clearResults' };
     case 'export':
       return (x.format === 'png' || x.format === 'csv') && isStr(x.name, 100) && /^[\w .-]+$/.test(x.name) && isStr(x.content, 200_000_000)
         ? { type: 'export', format: x.format, name: x.name, content: x.content }
@@ -220,4 +233,281 @@ export function parseToComparison(m: unknown): ToComparison | undefined {
       disagreements: list as ComparisonData['disagreements'],
     },
   };
+}
+
+/** One checkpoint of a neuron's history: when it was taken and what the neuron did on the text then. */
+export interface HistoryRow {
+  step: number;
+  /** A training snapshot, or the model folder's own (final) weights. */
+  source: 'snapshot' | 'model';
+  /** Validation loss at that step (bits per token), when training had measured it. */
+  validationBits?: number;
+  mean: number;
+  std: number;
+  /** Cohen's d per feature, in the order of HistoryData.features. */
+  d: number[];
+}
+
+/** One neuron across training (the history panel): its value on one text at every checkpoint, and each feature's d. */
+export interface HistoryData {
+  /** Where the text comes from, e.g. "notes.txt, characters 1–2,000". */
+  title: string;
+  /** e.g. "layer 0 h · neuron 17". */
+  label: string;
+  /** The model folder's name. */
+  model: string;
+  /** How the component's values are bounded: picks the colour scale, as in HeatmapData. */
+  range: 'signed' | 'unit' | 'unbounded';
+  /** 99th percentile of |value| over every checkpoint, for unbounded components: one scale for all rows. */
+  robustScale: number;
+  tokens: string[];
+  /** Oldest first; steps increase. */
+  rows: HistoryRow[];
+  /** rows × tokens, row-major. */
+  values: Float32Array;
+  /** Per feature: matching tokens and the step from which |d| stays above the threshold (null: not yet). */
+  features: { feature: string; matches: number; emergedAt: number | null }[];
+  threshold: number;
+}
+
+/** Extension → history page. */
+export type ToHistory = Extract<ToWebview, { type: 'history' | 'error' }>;
+
+const MAX_HISTORY_ROWS = 1000;
+const MAX_HISTORY_FEATURES = 64;
+
+function isHistoryRow(x: unknown, features: number, previousStep: number): x is HistoryRow {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Record<string, unknown>;
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  return (
+    isInt(r.step) &&
+    r.step > previousStep &&
+    (r.source === 'snapshot' || r.source === 'model') &&
+    (r.validationBits === undefined || finite(r.validationBits)) &&
+    finite(r.mean) &&
+    finite(r.std) &&
+    r.std >= 0 &&
+    Array.isArray(r.d) &&
+    r.d.length === features &&
+    r.d.every(finite)
+  );
+}
+
+/**
+ * Checks a message for the history page: the matrix must be rows × tokens, steps must increase,
+ * each row must have one d per feature, and an emergence step must be one of the rows' steps,
+ * else the slider, the lanes and the chart would disagree about what they show.
+ */
+export function parseToHistory(m: unknown): ToHistory | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const x = m as Record<string, unknown>;
+  if (x.type === 'error') return isStr(x.message, 10_000) ? { type: 'error', message: x.message } : undefined;
+  if (x.type !== 'history' || typeof x.data !== 'object' || x.data === null) return undefined;
+  const d = x.data as Record<string, unknown>;
+  const tokens = d.tokens;
+  if (!isStr(d.title, 500) || !isStr(d.label, 200) || !isStr(d.model, 500)) return undefined;
+  if (!Array.isArray(tokens) || tokens.length > 1e6 || !tokens.every((t) => typeof t === 'string')) return undefined;
+  if (d.range !== 'signed' && d.range !== 'unit' && d.range !== 'unbounded') return undefined;
+  if (typeof d.robustScale !== 'number' || !(d.robustScale > 0) || !Number.isFinite(d.robustScale)) return undefined;
+  if (typeof d.threshold !== 'number' || !(d.threshold >= 0) || !Number.isFinite(d.threshold)) return undefined;
+  const features = d.features;
+  const okFeatures =
+    Array.isArray(features) &&
+    features.length <= MAX_HISTORY_FEATURES &&
+    features.every((f: unknown) => {
+      if (typeof f !== 'object' || f === null) return false;
+      const e = f as Record<string, unknown>;
+      return (
+        isStr(e.feature, 200) &&
+        e.feature.length > 0 &&
+        isInt(e.matches) &&
+        e.matches <= tokens.length &&
+        (e.emergedAt === null || isInt(e.emergedAt))
+      );
+    });
+  if (!okFeatures) return undefined;
+  const rows = d.rows;
+  if (!Array.isArray(rows) || rows.length === 0 || rows.length > MAX_HISTORY_ROWS) return undefined;
+  let previous = -1;
+  for (const r of rows) {
+    if (!isHistoryRow(r, features.length, previous)) return undefined;
+    previous = r.step;
+  }
+  const steps = new Set((rows as HistoryRow[]).map((r) => r.step));
+  if (!(features as HistoryData['features']).every((f) => f.emergedAt === null || steps.has(f.emergedAt))) return undefined;
+  if (!(d.values instanceof Float32Array) || d.values.length !== rows.length * tokens.length) return undefined;
+  return {
+    type: 'history',
+    data: {
+      title: d.title,
+      label: d.label,
+      model: d.model,
+      range: d.range,
+      robustScale: d.robustScale,
+      tokens: tokens as string[],
+      rows: rows as HistoryRow[],
+      values: d.values,
+      features: features as HistoryData['features'],
+      threshold: d.threshold,
+    },
+  };
+}
+
+/** What the results panel shows: the text investigations (maximisation, top contexts, saliency, fooling, inversion). */
+export type ResultKind = 'maximization' | 'contexts' | 'saliency' | 'fooling' | 'inversion';
+export const RESULT_KINDS: readonly ResultKind[] = ['maximization', 'contexts', 'saliency', 'fooling', 'inversion'];
+
+/** What a card's buttons ask the editor to do: open a text, go to a place, select a window, open a report. */
+export type ResultAction = 'open' | 'goTo' | 'reveal' | 'openReport';
+export const RESULT_ACTIONS: readonly ResultAction[] = ['open', 'goTo', 'reveal', 'openReport'];
+
+/** The newest this-many cards are kept; older ones drop off the end. */
+export const MAX_RESULT_CARDS = 20;
+const MAX_RESULT_ROWS = 200;
+const MAX_ROW_TOKENS = 5000;
+
+export interface ResultButton {
+  action: ResultAction;
+  label: string;
+}
+
+/** One line of tokens: a maximising sequence, a context, a saliency window, a text before or after an edit. */
+export interface ResultRow {
+  /** Heading the row sits under ("Most active"); shown where it changes. */
+  group?: string;
+  label: string;
+  tokens: string[];
+  /** One value per token, coloured on the card's scale; absent: the row is not coloured. */
+  values?: Float32Array;
+  /** Indices of emphasised tokens (the context's token, the edited tokens). */
+  marked: number[];
+  /** The row's figure, e.g. "+0.953" or "distance 0.412 · cosine 0.97". */
+  figure: string;
+  best: boolean;
+  buttons: ResultButton[];
+}
+
+export interface ResultCard {
+  /** Unique while the panel lives; messages from the page name the card by it. */
+  id: string;
+  kind: ResultKind;
+  /** The neuron or target, e.g. "layer 0 h neuron 14 (last token)". */
+  title: string;
+  /** Where it comes from: a document, a corpus, the selection. */
+  source: string;
+  /** e.g. "8 starts × 200 steps", "length 20". */
+  parameters: string[];
+  elapsedMs?: number;
+  /** Figures users check: completeness of integrated gradients, the prediction before and after. */
+  notes: string[];
+  /** A small table (class probabilities before and after a fooling edit). */
+  table?: { columns: string[]; rows: { label: string; cells: string[] }[] };
+  /** How the rows' values map onto the diverging palette, as in HeatmapData. */
+  range: 'signed' | 'unit' | 'unbounded';
+  robustScale: number;
+  /** What a value is, for the hover: "activation", "attribution". */
+  valueName: string;
+  rows: ResultRow[];
+  /** Buttons for the whole card (not a row). */
+  buttons: ResultButton[];
+}
+
+/** Newest card first. */
+export interface ResultsData {
+  cards: ResultCard[];
+}
+
+/** Extension → results page. */
+export type ToResults = Extract<ToWebview, { type: 'results' | 'error' }>;
+
+function isCardId(x: unknown): x is string {
+  return typeof x === 'string' && /^[\w-]{1,64}$/.test(x);
+}
+
+function isResultAction(x: unknown): x is ResultAction {
+  return typeof x === 'string' && (RESULT_ACTIONS as readonly string[]).includes(x);
+}
+
+function isButtons(x: unknown): x is ResultButton[] {
+  return (
+    Array.isArray(x) &&
+    x.length <= 8 &&
+    x.every(
+      (b: unknown) =>
+        typeof b === 'object' && b !== null && isResultAction((b as ResultButton).action) && isStr((b as ResultButton).label, 100),
+    )
+  );
+}
+
+const isStrList = (x: unknown, maxItems: number, maxLength: number): x is string[] =>
+  Array.isArray(x) && x.length <= maxItems && x.every((s) => isStr(s, maxLength));
+
+function isResultRow(x: unknown): x is ResultRow {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Record<string, unknown>;
+  if (!isStrList(r.tokens, MAX_ROW_TOKENS, 10_000)) return false;
+  const n = r.tokens.length;
+  return (
+    (r.group === undefined || isStr(r.group, 200)) &&
+    isStr(r.label, 500) &&
+    (r.values === undefined || (r.values instanceof Float32Array && r.values.length === n)) &&
+    Array.isArray(r.marked) &&
+    r.marked.every((i) => isInt(i) && i < n) &&
+    isStr(r.figure, 200) &&
+    typeof r.best === 'boolean' &&
+    isButtons(r.buttons)
+  );
+}
+
+function isResultCard(x: unknown): x is ResultCard {
+  if (typeof x !== 'object' || x === null) return false;
+  const c = x as Record<string, unknown>;
+  const table = c.table as { columns?: unknown; rows?: unknown } | undefined;
+  const okTable =
+    table === undefined ||
+    (typeof table === 'object' &&
+      table !== null &&
+      isStrList(table.columns, 100, 200) &&
+      Array.isArray(table.rows) &&
+      table.rows.length <= 100 &&
+      table.rows.every((r: unknown) => {
+        const row = r as { label?: unknown; cells?: unknown } | null;
+        return typeof row === 'object' && row !== null && isStr(row.label, 500) && isStrList(row.cells, 100, 200);
+      }));
+  return (
+    isCardId(c.id) &&
+    typeof c.kind === 'string' &&
+    (RESULT_KINDS as readonly string[]).includes(c.kind) &&
+    isStr(c.title, 500) &&
+    isStr(c.source, 1000) &&
+    isStrList(c.parameters, 20, 200) &&
+    (c.elapsedMs === undefined || (typeof c.elapsedMs === 'number' && Number.isFinite(c.elapsedMs) && c.elapsedMs >= 0)) &&
+    isStrList(c.notes, 20, 1000) &&
+    okTable &&
+    (c.range === 'signed' || c.range === 'unit' || c.range === 'unbounded') &&
+    typeof c.robustScale === 'number' &&
+    Number.isFinite(c.robustScale) &&
+    isStr(c.valueName, 100) &&
+    Array.isArray(c.rows) &&
+    c.rows.length <= MAX_RESULT_ROWS &&
+    c.rows.every(isResultRow) &&
+    isButtons(c.buttons)
+  );
+}
+
+/**
+ * Checks a message for the results page. A card is all or nothing: one malformed card (a marked
+ * token past the row's end, values not one per token, an unknown action) drops the whole message,
+ * so the page never draws a card whose buttons would name rows that are not there.
+ */
+export function parseToResults(m: unknown): ToResults | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const x = m as Record<string, unknown>;
+  if (x.type === 'error') return isStr(x.message, 10_000) ? { type: 'error', message: x.message } : undefined;
+  if (x.type !== 'results' || typeof x.data !== 'object' || x.data === null) return undefined;
+  const cards = (x.data as Record<string, unknown>).cards;
+  if (!Array.isArray(cards) || cards.length > MAX_RESULT_CARDS || !cards.every(isResultCard)) return undefined;
+  if (new Set(cards.map((c) => c.id)).size !== cards.length) return undefined;
+  return { type: 'results', data: { cards } };
 }

@@ -9,6 +9,7 @@ import type { GenerationEffect, NextTokenEffect } from '../engine/intervention';
 import type { TopContext } from '../engine/topContexts';
 import type { FoolResult } from '../engine/optimization/fooling';
 import type { MaximizeResult } from '../engine/optimization/activationMaximization';
+import type { InversionResult } from '../engine/optimization/featureInversion';
 import type { SpanMatch } from '../engine/patternSearch';
 import type { MaximizeOptions as ImageMaximizeSettings } from '../engine/vision/activationMaximization';
 import type { FoolOptions as ImageFoolSettings } from '../engine/vision/foolingImage';
@@ -21,7 +22,7 @@ import type {
   ImageSaliencyResult,
 } from '../engine/vision/imageRequests';
 
-export type { FoolResult, GenerationEffect, MaximizeResult, NextTokenEffect, SpanMatch, TopContext };
+export type { FoolResult, GenerationEffect, InversionResult, MaximizeResult, NextTokenEffect, SpanMatch, TopContext };
 import type { ModelSummary } from './modelSummary';
 import type { HeatmapData, RelevanceData, SpectraData } from './panelMessages';
 
@@ -59,6 +60,12 @@ export interface TrainParams {
    * `steps` in all, on `corpus`, instead of starting afresh.
    */
   resume?: boolean;
+  /**
+   * Light weight snapshots kept in `out/snapshots/` for following neurons across training: one at
+   * every checkpoint, thinned evenly to at most this many (first and last kept); 0 keeps none.
+   * Default 20.
+   */
+  maxSnapshots?: number;
 }
 
 /** Streamed while training: one per step (the host throttles what it shows). */
@@ -127,6 +134,16 @@ export interface NeuronValuesResult {
   range: 'signed' | 'unit' | 'unbounded';
 }
 
+/** A neuron's values in another model, with that model's token offsets (the caller checks they match its own). */
+export interface NeuronValuesInModelResult {
+  values: Float32Array;
+  robustScale: number;
+  range: 'signed' | 'unit' | 'unbounded';
+  starts: Int32Array;
+  ends: Int32Array;
+  level: 'char' | 'word';
+}
+
 export interface TokenNeuronsResult {
   token: { text: string; start: number; end: number; index: number };
   /** The neurons with the largest |value| at this token, largest first. */
@@ -159,6 +176,8 @@ export interface TopContextsResult {
   tokens: number;
   /** Files that were not text (binary, empty, too large), with the reason. */
   skipped: { file: string; reason: string }[];
+  /** The neuron's component's value range (picks a colour scale for the snippets' values). */
+  range: 'signed' | 'unit' | 'unbounded';
 }
 
 /** What a saliency request explains, at the last token of the window (or the token after it). */
@@ -246,6 +265,41 @@ export interface NeuronClusterSummary {
   factor: Float32Array;
 }
 
+/** One neuron across training: what neuronHistory asks for. */
+export interface NeuronHistoryParams extends NeuronRef {
+  /** A model folder (absolute path); the active model's folder when absent. */
+  dir?: string;
+  text: string;
+  /** Features of interest whose Cohen's d is followed over the checkpoints. */
+  features?: string[];
+  /** |d| a feature must keep, from some checkpoint on, to count as emerged (default 1). */
+  threshold?: number;
+}
+
+export interface NeuronHistoryResult {
+  /** The folder whose snapshots were read. */
+  dir: string;
+  /** The active model's id, when its folder was the one read. */
+  modelId?: number;
+  layer: number;
+  component: string;
+  neuron: number;
+  /** How the component's values are bounded: picks the colour scale. */
+  range: 'signed' | 'unit' | 'unbounded';
+  /** 99th percentile of |value| over every checkpoint's trace: one colour scale for all of them. */
+  robustScale: number;
+  /** The text's tokens: [start, end) offsets into the request's text. */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** The checkpoints, oldest first: each snapshot, then the folder's own weights when they are newer. */
+  rows: { step: number; source: 'snapshot' | 'model'; validationBits?: number; mean: number; std: number; d: number[] }[];
+  /** rows × tokens, row-major: the neuron's value after each token at each checkpoint. */
+  traces: Float32Array;
+  /** Per feature: how many tokens match it, and the first step from which |d| stays above the threshold. */
+  features: { feature: string; matches: number; emergedAt: number | null }[];
+  threshold: number;
+}
+
 /** Request methods, their parameters, results and progress payloads. */
 export interface EngineMethods {
   hello: { params: { backend: string }; result: { backend: string; protocol: number }; progress: never };
@@ -271,6 +325,12 @@ export interface EngineMethods {
   analyze: { params: AnalyzeParams; result: AnalyzeResult; progress: never };
   /** One neuron's values over an analysed document's computed tokens. */
   neuronValues: { params: { docId: string; neuron: number }; result: NeuronValuesResult; progress: never };
+  /** A neuron of another model folder on a text (the same neuron in two models); the folder stays loaded between calls. */
+  neuronValuesInModel: {
+    params: { dir: string; text: string; layer: number; component: string; neuron: number };
+    result: NeuronValuesInModelResult;
+    progress: never;
+  };
   /** Statistics for every neuron of the analysed component (for the neuron picker). */
   describeNeurons: { params: { docId: string; topTokens: number }; result: { modelId: number; neurons: NeuronStats[] }; progress: never };
   /** The most active neurons at one token (for hovers). */
@@ -351,7 +411,18 @@ export interface EngineMethods {
   /** Token sequences that drive a neuron as high as it goes (softmax relaxation, several starts). */
   maximize: {
     params: NeuronRef & { position: 'last' | 'every'; length: number; starts: number; steps: number; seed: number };
-    result: MaximizeResult & { modelId: number };
+    /** `range`: the target component's value range (picks a colour scale for the traces). */
+    result: MaximizeResult & { modelId: number; range: 'signed' | 'unit' | 'unbounded' };
+    progress: never;
+  };
+  /**
+   * Feature inversion: token sequences whose state at their last token matches the state `text`
+   * leaves in a layer's component (default the last layer, `h`). `textTokens` are the tokens read
+   * (a classifier reads only its first maxTokens); `range` is the component's value range.
+   */
+  invert: {
+    params: { text: string; layer?: number; component?: string; length: number; starts: number; steps: number; seed: number };
+    result: InversionResult & { modelId: number; textTokens: string[]; range: 'signed' | 'unit' | 'unbounded' };
     progress: never;
   };
   /** A few token substitutions that change a classifier's prediction (HotFlip); the text itself is untouched. */
@@ -387,6 +458,8 @@ export interface EngineMethods {
    * if missing. A file that does not parse or validate is left alone: the request fails with why.
    */
   updateExperiment: { params: { file: string; changes: Partial<Experiment> }; result: Experiment; progress: never };
+  /** One neuron on one text at every training snapshot of a model folder, with each feature's d and when it emerged. */
+  neuronHistory: { params: NeuronHistoryParams; result: NeuronHistoryResult; progress: never };
   /** An image model folder's classes, layers and input shape (it stays loaded for the image requests below). */
   imageModelInfo: { params: { dir: string }; result: ImageModelDescription; progress: never };
   /** An image model's prediction and every layer's activations for a test digit or an image file. */

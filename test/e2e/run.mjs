@@ -85,6 +85,7 @@ const TITLES = {
   contexts: paletteTitle('neuronLens.showTopContexts'),
   maximize: paletteTitle('neuronLens.maximizeNeuron'),
   compare: paletteTitle('neuronLens.compareNeurons'),
+  history: paletteTitle('neuronLens.showNeuronHistory'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -114,7 +115,24 @@ function cli(...args) {
 
 log('training a tiny model with the CLI');
 // Moby-Dick (bundled): the fixture alone is too short for one batch of windows.
-cli('train', '--arch', 'lstm', '--level', 'char', '--hidden', '32', '--steps', '30', '--corpus', 'moby-dick', '--out', modelDir);
+// Snapshots at steps 0, 10, 20 and 30 for the across-training panel.
+cli(
+  'train',
+  '--arch',
+  'lstm',
+  '--level',
+  'char',
+  '--hidden',
+  '32',
+  '--steps',
+  '30',
+  '--snapshot-every',
+  '10',
+  '--corpus',
+  'moby-dick',
+  '--out',
+  modelDir,
+);
 assert.ok(fs.existsSync(path.join(modelDir, 'model.json')), 'the CLI wrote no model.json');
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'neuronLens.modelPath': modelDir }, null, 2) + '\n');
@@ -883,15 +901,34 @@ try {
   await page.locator('.part.statusbar', { hasText: /\(1 selected\)|\(2 selected\)/ }).waitFor({ timeout: 15_000 });
   await shot(vsc, 'top-contexts');
 
-  // ---- Maximize the shown neuron: the best sequence opens in a new editor, highlighted by it.
+  // ---- Maximize the shown neuron: a card of the results panel lists the sequences, highest real
+  // activation first; the best one's button opens it in a new editor, highlighted by the neuron.
   await startCommand(vsc, TITLES.maximize);
   await pickRow(vsc, /^At the last token$/);
   await acceptInput(vsc);
-  const best = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-description', { hasText: 'best' }) }).first();
-  await best.waitFor({ state: 'visible', timeout: 90_000 });
-  const maximizeTitle = (await quickInput(page).innerText()).split('\n')[0];
-  log(`maximize: ${maximizeTitle}`);
-  await best.click();
+  const maximizationCard = '.result-card[data-kind="maximization"]';
+  // The card appears when the search ends (up to a minute and a half); panelFrame alone waits 30 s.
+  const results = await waitFor(
+    'the maximisation card in the results panel',
+    () => panelFrame(vsc, maximizationCard, 'results').catch(() => undefined),
+    {
+      timeout: 120_000,
+    },
+  );
+  const card = results.locator(maximizationCard).first();
+  const maximizeTitle = await card.locator('.card-title').innerText();
+  const figures = (await card.locator('.row-figure').allInnerTexts()).map((t) => Number(t.replace('−', '-')));
+  log(
+    `maximize: ${maximizeTitle}: ${(await card.locator('.parameters').innerText()).replace(/\s+/g, ' ')}; activations ${figures.join(', ')}`,
+  );
+  assert.ok(figures.length > 0 && figures.every(Number.isFinite), `row figures: ${figures}`);
+  assert.deepEqual(
+    figures,
+    [...figures].sort((a, b) => b - a),
+    'rows ordered by activation, highest first',
+  );
+  assert.equal(await card.locator('.result-row.best').getAttribute('data-row'), '0', 'the best sequence is the first row');
+  await card.locator('.result-row.best vscode-button[data-action="open"]').click();
   await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 15_000 });
   await waitFor('the maximizing sequence to be highlighted', async () => {
     const decos = (await vsc.getEditorDecorations()).filter((d) => d.fromExtension && d.backgroundColor);
@@ -926,6 +963,40 @@ try {
   const shownPearson = Number(correlations.match(/Pearson r = ([-−]?[\d.]+)/)[1].replace('−', '-'));
   assert.ok(Math.abs(shownPearson - expectedComparison.pearson) < 0.0015, `panel ${shownPearson}, CLI ${expectedComparison.pearson}`);
   await shot(vsc, 'comparison');
+
+  // ---- Follow the shown neuron across training on sample.txt (shorter than the 2,000-character
+  // window, so all of it): the panel opens on the last checkpoint, whose mean is the CLI's.
+  await page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
+  await vsc.runCommand(TITLES.history);
+  const history = await panelFrame(vsc, '#checkpoint-step', 'history');
+  const expectedHistory = cliAnalysis(
+    'history',
+    editedText + 'abc',
+    '--layer',
+    String(status3.layer),
+    '--component',
+    status3.component,
+    '--neuron',
+    String(status3.neuron),
+  );
+  const rows = expectedHistory.rows.length;
+  const checkpoint = await waitFor('the last checkpoint', async () => {
+    const t = await history.locator('#checkpoint-step').innerText();
+    return t.includes(`${rows} of ${rows}`) && t;
+  });
+  const historyStats = await history.locator('#checkpoint-stats').innerText();
+  const lastRow = expectedHistory.rows[rows - 1];
+  log(`history: ${checkpoint}; ${historyStats} (CLI: ${rows} rows, last step ${lastRow.step}, mean ${lastRow.mean.toPrecision(3)})`);
+  assert.equal(rows, 4, 'snapshots at 0, 10, 20 and 30');
+  assert.ok(checkpoint.startsWith(`step ${lastRow.step} `), checkpoint);
+  const shownMean = Number(historyStats.match(/mean ([-−]?[\d.e-]+)/)[1].replace('−', '-'));
+  assert.ok(
+    Math.abs(shownMean - lastRow.mean) <= Math.max(1e-6, Math.abs(lastRow.mean) * 0.006),
+    `panel mean ${shownMean}, CLI ${lastRow.mean}`,
+  );
+  assert.equal(await history.locator('.tok').count(), expectedHistory.tokens.length, 'one coloured span per token');
+  assert.ok((await drawnShare(history, '#multiples')) > 0.3, 'the small multiples are drawn');
+  await shot(vsc, 'history');
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

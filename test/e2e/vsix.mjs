@@ -82,7 +82,14 @@ const installOut = execFileSync(
 const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('neuron-lens.neuron-lens-'));
 assert.equal(installed.length, 1, `code-server did not install the extension: ${installOut}`);
 const installedDir = path.join(extensionsDir, installed[0]);
-for (const f of ['dist/extension.js', 'dist/worker.js', 'dist/mnist-test.bin.gz', 'media/default-model/model.json', 'media/icon.png', 'media/sample.txt']) {
+for (const f of [
+  'dist/extension.js',
+  'dist/worker.js',
+  'dist/mnist-test.bin.gz',
+  'media/default-model/model.json',
+  'media/icon.png',
+  'media/sample.txt',
+]) {
   assert.ok(fs.existsSync(path.join(installedDir, f)), `the installed extension has no ${f}`);
 }
 assert.ok(!fs.existsSync(path.join(installedDir, 'node_modules')), 'the package ships node_modules');

@@ -338,6 +338,7 @@ describe('document session: causal cache', () => {
     const calls: [number, number][] = [];
     const inner = m.runner;
     const spy: StreamingRunner = {
+      causal: inner.causal,
       layerUnits: inner.layerUnits,
       stateLength: inner.stateLength,
       components: (layer) => inner.components(layer),

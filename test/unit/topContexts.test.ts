@@ -99,8 +99,14 @@ describe('context selection', () => {
       snippetStart: 1,
       markStart: 2,
       markEnd: 3,
+      snippetTokens: [1, 2, 3, 4, 5].map((i) => ({ start: i - 1, end: i, value: values[i]! })),
     });
     assert.equal(most[3]!.snippet, '6789', 'the snippet is cut at the end of the text');
+    assert.deepEqual(
+      most[3]!.snippetTokens.map((t) => [t.start, t.end, t.value]),
+      [32, 33, 34, 35].map((i, k) => [k, k + 1, values[i]!]),
+      'every token the snippet shows, with its value',
+    );
     const least = select(text, values, 2, 2, 'least');
     assert.deepEqual(
       least.map((c) => [c.tokenIndex, c.value]),
@@ -228,9 +234,11 @@ describe('top contexts over a corpus', () => {
     // Reference: record each file whole, then apply the rule; merge across files by value.
     const expected: Record<'most' | 'least', { file: string; tokenIndex: number; value: number }[]> = { most: [], least: [] };
     let tokens = 0;
+    const recorded: Record<string, { tokens: { start: number; end: number }[]; trace: ArrayLike<number> }> = {};
     for (const [file, text] of Object.entries(texts)) {
       const rec = await recordActivations(m, text, { layers: [0], components: ['h'], chunkSize: 64 });
       const trace = neuronTrace(rec.layers[0]!, 'h', 2);
+      recorded[file] = { tokens: rec.tokens, trace };
       tokens += rec.tokens.length;
       for (const [direction, sign] of [
         ['most', 1],
@@ -256,6 +264,14 @@ describe('top contexts over a corpus', () => {
         assert.equal(c.token, text.slice(c.start, c.end));
         assert.equal(c.snippet.slice(c.markStart, c.markEnd), c.token);
         assert.equal(c.snippet, text.slice(Math.max(0, c.start - 6), c.end + 6));
+        // The snippet's tokens are the recording's tokens there, with the values recorded whole.
+        const { tokens: all, trace } = recorded[c.file]!;
+        const inside = all.flatMap((t, i) => (t.end > c.snippetStart && t.start < c.snippetStart + c.snippet.length ? [i] : []));
+        assert.deepEqual(
+          c.snippetTokens.map((t) => [t.start + c.snippetStart, t.value]),
+          inside.map((i) => [Math.max(all[i]!.start, c.snippetStart), trace[i]!]),
+        );
+        assert.equal(c.snippetTokens.map((t) => c.snippet.slice(t.start, t.end)).join(''), c.snippet);
       }
       assertNoOverlap(r[direction]);
     }

@@ -11,6 +11,7 @@ import { type LanguageModel, modelWeightSpecs } from '../../src/engine/languageM
 import { loadModel, saveModel } from '../../src/engine/modelFolder';
 import { emergenceStep, neuronHistory } from '../../src/engine/neuronHistory';
 import { neuronTrace, recordActivations } from '../../src/engine/recorder';
+import { trainingRunOptions } from '../../src/engine/trainingRequest';
 import { runTraining } from '../../src/engine/trainingRun';
 import {
   SNAPSHOTS_DIR,
@@ -114,6 +115,25 @@ describe('training snapshots', () => {
     run.loaded.model.dispose();
     assert.equal(fs.existsSync(path.join(dir, SNAPSHOTS_DIR)), false);
     assert.deepEqual(listSnapshots(dir), []);
+  });
+
+  test("the editor's maxSnapshots: 0 keeps none, n keeps at most n, 1 and other values are refused", () => {
+    const base = {
+      corpus: { kind: 'default' as const },
+      cell: 'lstm' as const,
+      level: 'char' as const,
+      hiddenSize: 8,
+      numLayers: 1,
+      steps: 4,
+      out: '/tmp/m',
+    };
+    assert.equal(trainingRunOptions({ ...base, maxSnapshots: 0 }).snapshotEvery, 0);
+    const five = trainingRunOptions({ ...base, maxSnapshots: 5 });
+    assert.deepEqual([five.snapshotEvery, five.maxSnapshots], [undefined, 5]);
+    const unset = trainingRunOptions(base);
+    assert.deepEqual([unset.snapshotEvery, unset.maxSnapshots], [undefined, undefined]);
+    assert.throws(() => trainingRunOptions({ ...base, maxSnapshots: 1 }), isError(/maxSnapshots \(0 for none, else at least 2\)/));
+    assert.throws(() => trainingRunOptions({ ...base, maxSnapshots: 2.5 }), isError(/maxSnapshots/));
   });
 
   test("a snapshot holds exactly the weights of a checkpoint at the same step, and the last one the final model's", async () => {

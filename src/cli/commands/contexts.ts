@@ -20,7 +20,8 @@ export const CONTEXTS_HELP = `neuron-lens contexts --model DIR --neuron N [--lay
   The K places of a corpus (default ${DEFAULT_CORPUS}; a folder means every file in it) where one neuron is most
   and least active, each with W characters of context either side (defaults: K 10, W 40). Results never overlap.
   --json prints {"layer","component","neuron","tokens","files","skipped","most":[...],"least":[...]}, each
-  context {"value","file","tokenIndex","start","end","token","snippet","snippetStart","markStart","markEnd"}.`;
+  context {"value","file","tokenIndex","start","end","token","snippet","snippetStart","markStart","markEnd",
+  "snippetTokens"}; snippetTokens are the snippet's tokens [{"start","end","value"}] (offsets inside the snippet).`;
 
 export async function contextsCommand(v: Values, ctx: CommandContext): Promise<number> {
   const dir = required(v, 'model');

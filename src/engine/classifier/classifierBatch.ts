@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ClassifierArchitecture, ClassifierPooling } from '../architecture';
+import { type ClassifierArchitecture, type ClassifierPooling, isBidirectional } from '../architecture';
+import { BACKWARD_PREFIX, mergeDirections } from '../bidirectional';
 import { NeuronLensError } from '../errors';
 import type { LanguageModel, RunOptions } from '../languageModel';
 import type { ModelTokenizer } from '../modelTokenizer';
@@ -11,10 +12,11 @@ export function encodeForClassifier(tokenizer: ModelTokenizer, text: string, max
 }
 
 /**
- * A batch of texts of different lengths, right-padded to the longest. The model is causal, so the
- * state at a text's own last token (and every state before it) is exactly what that text alone
- * gives: padding only adds positions after it, which pooling never reads. No masking of the
- * recurrence is needed, and the instrumented step loop stays the language model's.
+ * A batch of texts of different lengths, right-padded to the longest. A causal model's state at a
+ * text's own last token (and every state before it) is exactly what that text alone gives:
+ * padding only adds positions after it, which pooling never reads. A bidirectional layer's
+ * backward cell is given the lengths (RunOptions.lengths) and starts each text at its own last
+ * token, so it too reads each text as if alone.
  */
 export interface PaddedBatch {
   ids: Int32Array;
@@ -49,15 +51,50 @@ export function classifierArchitecture(model: LanguageModel): ClassifierArchitec
  * (1 at each text's last token, or 1/length over its tokens) and summed. The head is linear, so
  * this equals applying it to the pooled hidden states; a weighted sum (rather than a gather) also
  * differentiates on the wasm backend, which lacks gather's gradient kernel.
+ *
+ * A bidirectional top layer read at the `last` token is Keras' Bidirectional with
+ * return_sequences false: the head reads the merge of the forward h at the last token and the
+ * backward h after it read the whole text, which sits at the first token. That merge is no
+ * single token's output, so the head is applied to it rather than to per-token logits.
  */
-export function pooledLogits(model: LanguageModel, b: PaddedBatch, options: Pick<RunOptions, 'dropoutMasks'> = {}): tf.Tensor2D {
-  const { pooling } = classifierArchitecture(model);
+export function pooledLogits(
+  model: LanguageModel,
+  b: PaddedBatch,
+  options: Pick<RunOptions, 'dropoutMasks' | 'inputWeights' | 'inputEmbeddings'> = {},
+): tf.Tensor2D {
+  const { pooling, layers } = classifierArchitecture(model);
   const weights = poolingWeights(b, pooling);
+  const topLayer = layers[layers.length - 1]!;
+  if (pooling === 'last' && isBidirectional(topLayer)) return bothEndsLogits(model, b, weights, topLayer.merge!, options);
   return tf.tidy(() => {
     const state = model.zeroState(b.batch);
-    const logits = model.run(b.ids, b.batch, b.steps, state, options).logits!;
+    const logits = model.run(b.ids, b.batch, b.steps, state, { ...options, lengths: b.lengths }).logits!;
     const perToken = tf.reshape(logits, [b.batch, b.steps, logits.shape[1]]);
     return tf.sum(tf.mul(perToken, tf.tensor3d(weights, [b.batch, b.steps, 1])), 1) as tf.Tensor2D;
+  });
+}
+
+function bothEndsLogits(
+  model: LanguageModel,
+  b: PaddedBatch,
+  lastWeights: Float32Array,
+  merge: NonNullable<ClassifierArchitecture['layers'][number]['merge']>,
+  options: Pick<RunOptions, 'dropoutMasks' | 'inputWeights' | 'inputEmbeddings'>,
+): tf.Tensor2D {
+  const top = model.cells.length - 1;
+  const backwardH = `${BACKWARD_PREFIX}h`;
+  const firstWeights = new Float32Array(b.batch * b.steps);
+  for (let i = 0; i < b.batch; i++) firstWeights[i * b.steps] = 1;
+  return tf.tidy(() => {
+    const r = model.run(b.ids, b.batch, b.steps, model.zeroState(b.batch), {
+      ...options,
+      lengths: b.lengths,
+      skipLogits: true,
+      collect: (layer, c) => layer === top && (c === 'h' || c === backwardH),
+    });
+    const at = (h: tf.Tensor3D, w: Float32Array) => tf.sum(tf.mul(h, tf.tensor3d(w, [b.batch, b.steps, 1])), 1) as tf.Tensor2D;
+    const pooled = mergeDirections(merge, at(r.internals[top]!.h!, lastWeights), at(r.internals[top]![backwardH]!, firstWeights));
+    return tf.add(tf.matMul(pooled, model.weight('output/kernel')), model.weight('output/bias')) as tf.Tensor2D;
   });
 }
 

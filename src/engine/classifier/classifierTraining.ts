@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WordVectors } from '../embeddings/wordVectors';
 import { CancelledError, NeuronLensError, throwIfAborted } from '../errors';
+import { notCausalError } from '../bidirectional';
 import type { LanguageModel } from '../languageModel';
 import { NATS_PER_BIT, crossEntropy } from '../loss';
 import { Random } from '../random';
@@ -135,6 +136,8 @@ export async function trainClassifier(
 ): Promise<ClassifierTrainResult> {
   const o: ClassifierTrainOptions = { ...DEFAULT_CLASSIFIER_TRAIN_OPTIONS, ...partial };
   const arch = classifierArchitecture(model);
+  // Only imported models have bidirectional layers; their weights come from Keras' training.
+  if (!model.causal) throw notCausalError('Training');
   if (data.train.ids.length === 0) throw new NeuronLensError('There are no training examples');
   if (o.freezeEmbedding && arch.embeddingSize === 0)
     throw new NeuronLensError('Cannot freeze the embedding of a one-hot model (it has none)');

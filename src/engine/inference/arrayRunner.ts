@@ -1,6 +1,7 @@
 import type { ActivationName } from '../cells/activationFunctions';
 import { gateCount } from '../cells/cellFactory';
 import type { CellKind, ComponentInfo } from '../cells/recurrentCell';
+import { notCausalError } from '../bidirectional';
 import type { LanguageModel } from '../languageModel';
 import { type MatVecKernel, PANEL, createMatVecKernel, packPanels, padToPanel } from './matVecKernel';
 import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunner';
@@ -78,6 +79,7 @@ interface InputTable {
  * WebAssembly SIMD kernel, plus the cells' elementwise formulas in JavaScript.
  */
 export class ArrayRunner implements StreamingRunner {
+  readonly causal = true;
   readonly layerUnits: readonly number[];
   readonly stateLength: number;
   private readonly vocabSize: number;
@@ -88,6 +90,7 @@ export class ArrayRunner implements StreamingRunner {
 
   constructor(model: LanguageModel, options: ArrayRunnerOptions = {}) {
     const arch = model.architecture;
+    if (!model.causal) throw notCausalError('Token-by-token streaming');
     this.vocabSize = arch.vocabSize;
     this.layerUnits = model.cells.map((c) => c.config.units);
     this.stateLength = model.cells.reduce((n, c) => n + c.stateSize * c.config.units, 0);

@@ -26,6 +26,11 @@ export type StateHook = (layer: number, position: number, state: readonly Float3
  * engine with a WebAssembly SIMD matrix-vector kernel (fast, for the editor).
  */
 export interface StreamingRunner {
+  /**
+   * False for a model with a bidirectional layer: each call then reads its ids as a whole text
+   * from the zero state (outOffset 0, no hook), and callers must not split a text into calls.
+   */
+  readonly causal: boolean;
   readonly layerUnits: readonly number[];
   /** Length of a state vector: the sum over layers of stateSize × units. */
   readonly stateLength: number;

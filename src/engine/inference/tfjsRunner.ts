@@ -1,18 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { notCausalError } from '../bidirectional';
 import type { LanguageModel, LayerState } from '../languageModel';
 import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunner';
 
 /**
  * The reference StreamingRunner: the tfjs model itself, with the flat state converted to and
  * from tensors around each call. Exact by definition; slow for token-by-token editor work
- * because every step is a dozen tfjs ops.
+ * because every step is a dozen tfjs ops. It is also the runner of a model with a bidirectional
+ * layer, whose flat state holds the forward cells' states only.
  */
 export class TfjsRunner implements StreamingRunner {
+  readonly causal: boolean;
   readonly layerUnits: readonly number[];
   readonly stateLength: number;
   private readonly stateSizes: number[];
 
   constructor(private readonly model: LanguageModel) {
+    this.causal = model.causal;
     this.layerUnits = model.cells.map((c) => c.config.units);
     this.stateSizes = model.cells.map((c) => c.stateSize);
     this.stateLength = model.cells.reduce((n, c) => n + c.stateSize * c.config.units, 0);
@@ -27,6 +31,10 @@ export class TfjsRunner implements StreamingRunner {
   }
 
   run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0, hook?: StateHook): void {
+    if (!this.causal) {
+      if (hook) throw notCausalError('Intervening on the recurrent state');
+      if (outOffset !== 0 || state.some((v) => v !== 0)) throw notCausalError('Continuing a text from a state');
+    }
     if (ids.length === 0) return;
     const wanted = new Set(sinks.map((s) => `${s.layer}/${s.component}`));
     // The hook edits plain arrays, as on the ArrayRunner: read the state back, edit, rebuild it.

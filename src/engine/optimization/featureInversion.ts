@@ -216,11 +216,13 @@ class StateReader {
   /** [starts, units]: the state after position length − 1 of relaxed inputs (rows s·length + t). */
   relaxedLastState(p: tf.Tensor2D, starts: number, length: number): tf.Tensor2D {
     // tfjs cannot differentiate unstacking a time axis of length 1, so a one-token input gets a
-    // trailing zero row; the model is causal, so the state read at position length − 1 is unchanged.
+    // trailing zero row; a causal model's state at position length − 1 is unchanged, and a
+    // bidirectional layer's backward cell is told each input's length, so it skips the row.
     const steps = Math.max(2, length);
     const rows = steps > length ? padRows(p, starts, length, steps) : p;
     const r = this.model.run(new Int32Array(starts * steps), starts, steps, this.model.zeroState(starts), {
       inputWeights: rows,
+      lengths: new Array<number>(starts).fill(length),
       collect: (l, c) => l === this.layer && c === this.component,
       skipLogits: true,
     });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BoundedHeap } from '../boundedHeap';
 import { argMax } from '../classifier/classifierMetrics';
-import { classProbabilities, classifierArchitecture, encodeForClassifier, padBatch, poolingWeights } from '../classifier/classifierBatch';
+import { classProbabilities, classifierArchitecture, encodeForClassifier, padBatch, pooledLogits } from '../classifier/classifierBatch';
 import { NeuronLensError, throwIfAborted } from '../errors';
 import { checkPositiveInt } from './inputRelaxation';
 import type { LanguageModel } from '../languageModel';
@@ -259,9 +259,8 @@ function isFooled(probs: ArrayLike<number>, goal: { target?: number; original: n
  */
 function substitutionGains(model: LanguageModel, beam: readonly BeamState[], goal: { target?: number; original: number }): Float32Array[] {
   const batch = padBatch(beam.map((s) => s.ids));
-  const { pooling, classes } = classifierArchitecture(model);
+  const { classes } = classifierArchitecture(model);
   const space = inputSpace(model);
-  const weights = poolingWeights(batch, pooling);
   const c = goal.target ?? goal.original;
   const onehot = new Float32Array(classes.length);
   onehot[c] = 1;
@@ -271,12 +270,10 @@ function substitutionGains(model: LanguageModel, beam: readonly BeamState[], goa
       const pick = tf.tensor1d(onehot);
       const mask = tf.mul(pick, -1e9);
       const objective = (input: tf.Tensor): tf.Scalar => {
-        const r = model.run(batch.ids, batch.batch, batch.steps, model.zeroState(batch.batch), {
+        const z = pooledLogits(model, batch, {
           inputWeights: space === 'one-hot' ? (input as tf.Tensor2D) : undefined,
           inputEmbeddings: space === 'embedding' ? (input as tf.Tensor2D) : undefined,
         });
-        const perToken = tf.reshape(r.logits!, [batch.batch, batch.steps, classes.length]);
-        const z = tf.sum(tf.mul(perToken, tf.tensor3d(weights, [batch.batch, batch.steps, 1])), 1);
         // log p_c − log(1 − p_c) = z_c − logsumexp of the other classes.
         const odds = tf.sub(tf.sum(tf.mul(z, pick), 1), tf.logSumExp(tf.add(z, mask), 1));
         return tf.sum(goal.target === undefined ? tf.neg(odds) : odds) as tf.Scalar;

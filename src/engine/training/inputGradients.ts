@@ -30,6 +30,8 @@ export function supportsInputGradients(model: LanguageModel, objective: NeuronOb
   return (
     objective.layer >= 0 &&
     objective.layer < layers.length &&
+    // The hand-written passes step forward only; a backward cell goes on the tape.
+    below.every((l) => l.direction !== 'bidirectional') &&
     SEEDABLE_COMPONENTS[cell].includes(objective.component) &&
     (cell !== 'gru' || below.every((l) => l.resetAfter))
   );

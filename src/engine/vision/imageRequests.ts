@@ -99,7 +99,6 @@ function isDigitModel(m: LoadedImageModel): boolean {
   return a.height === 28 && a.width === 28 && a.channels === 1;
 }
 
-
 function shapeOf(m: LoadedImageModel): [number, number, number] {
   const a = m.model.architecture;
   return [a.height, a.width, a.channels];

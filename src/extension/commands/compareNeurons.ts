@@ -1,31 +1,29 @@
 /**
  * Compare Two Neurons…: the neuron shown in the editor against a second one picked with the usual
  * pickers (a component, when the model has several, then a neuron described by its statistics on
- * this document), in the comparison panel beside the editor.
+ * this document), in the comparison panel beside the editor. Compare Neuron Across Two Models…:
+ * the shown neuron against the same neuron of another model folder (e.g. before and after more
+ * training, or two seeds), in the same panel.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { modelsFolder } from '../modelLocation';
+import { readSettings, workspaceRoot } from '../settings';
+import { existingFolder } from './loadModel';
 import { componentTitle } from '../neuronLabels';
 import { pickComponent, pickNeuron } from '../neuronPicker';
 import type { ComparisonController } from '../panels/comparisonController';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
-import { chosenNeuron } from './chosenNeuron';
+import { neuronOnActiveDocument } from './chosenNeuron';
 
 const TOP_TOKENS = 3;
 
 export async function compareNeurons(s: Services, comparison: ComparisonController): Promise<void> {
-  const editor = s.recentEditor.editor;
-  if (!editor) {
-    void vscode.window.showInformationMessage('Neuron Lens: open a text file first, then compare two of its neurons.');
-    return;
-  }
-  const document = editor.document;
-  if (s.highlighter.refuses(document)) return;
   try {
-    const model = await s.models.ensureModel(true);
-    if (!model) return;
-    const first = await chosenNeuron(s);
-    if (!first) return;
+    const chosen = await neuronOnActiveDocument(s, 'compare two of its neurons');
+    if (!chosen) return;
+    const { document, model, neuron: first } = chosen;
     const choice = await pickComponent(model, first);
     if (!choice) return;
 
@@ -58,5 +56,30 @@ export async function compareNeurons(s: Services, comparison: ComparisonControll
     await comparison.show(document, first, { layer: choice.layer, component: choice.component, neuron });
   } catch (e) {
     reportError(s.log, e, 'comparing two neurons');
+  }
+}
+
+export async function compareAcrossModels(s: Services, comparison: ComparisonController, folder?: vscode.Uri): Promise<void> {
+  try {
+    const chosen = await neuronOnActiveDocument(s, 'compare a neuron across two models');
+    if (!chosen) return;
+    const { document, neuron } = chosen;
+    const other =
+      folder ??
+      (
+        await vscode.window.showOpenDialog({
+          canSelectFolders: true,
+          canSelectFiles: false,
+          canSelectMany: false,
+          openLabel: 'Compare',
+          title: `Neuron Lens: the model folder to compare ${neuron.componentLabel} neuron ${neuron.neuron} with`,
+          defaultUri: await existingFolder(modelsFolder(readSettings().modelsFolder, workspaceRoot(), s.context.globalStorageUri.fsPath)),
+        })
+      )?.[0];
+    if (!other) return;
+    const ref = { layer: neuron.layer, component: neuron.component, neuron: neuron.neuron };
+    await comparison.show(document, ref, ref, { dir: other.fsPath, name: path.basename(other.fsPath) });
+  } catch (e) {
+    reportError(s.log, e, 'comparing a neuron across two models');
   }
 }

@@ -1,18 +1,22 @@
 /**
  * Find a Fooling Edit…: a few token substitutions (HotFlip: ranked by the gradient, checked with
  * real forward passes) that change what a text classifier predicts for the selection or the
- * file. The edited text opens in a new editor beside a report of the edits; the document itself
- * is never changed.
+ * file. The result is a card of the results panel (the text before and after, edited tokens
+ * marked, the class probabilities along the way) whose buttons open the edited text in a new
+ * editor and the Markdown report of the edits; the document itself is never changed.
  */
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
+import { documentName } from '../documentText';
 import { foolingReport } from '../foolingReport';
+import type { ResultsController } from '../panels/resultsController';
+import { foolingCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 
 const MAX_FLIPS = 5;
 
-export async function foolClassifier(s: Services): Promise<void> {
+export async function foolClassifier(s: Services, results: ResultsController): Promise<void> {
   const editor = s.recentEditor.editor;
   if (!editor) {
     void vscode.window.showInformationMessage('Neuron Lens: open a text file (or select some text) first.');
@@ -44,9 +48,17 @@ export async function foolClassifier(s: Services): Promise<void> {
         ),
       { delayMs: 300 },
     );
-    const edited = await vscode.workspace.openTextDocument({ content: result.text, language: editor.document.languageId });
-    await vscode.window.showTextDocument(edited, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-    await s.reports.show(result.flipped ? `Fooling edit: ${result.predicted}` : 'No fooling edit found', foolingReport(result));
+    const language = editor.document.languageId;
+    const column = editor.viewColumn ?? vscode.ViewColumn.One;
+    const source = `${documentName(editor.document)}${editor.selection.isEmpty ? '' : ' (selection)'}`;
+    results.add(foolingCard(result, text, { document: source, maxFlips: MAX_FLIPS }), async (action) => {
+      if (action === 'open') {
+        const edited = await vscode.workspace.openTextDocument({ content: result.text, language });
+        await vscode.window.showTextDocument(edited, { preview: false, viewColumn: column });
+      } else if (action === 'openReport') {
+        await s.reports.show(result.flipped ? `Fooling edit: ${result.predicted}` : 'No fooling edit found', foolingReport(result));
+      }
+    });
   } catch (e) {
     reportError(s.log, e, 'searching for a fooling edit');
   }

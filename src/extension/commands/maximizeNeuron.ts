@@ -1,19 +1,23 @@
 /**
  * Maximize Neuron…: token sequences that drive the shown neuron as high as it goes, found by
  * gradient ascent on a softmax relaxation of the input from several random starts, decoded and
- * re-scored with the real model. Picking one opens it in a new editor, highlighted by the neuron.
+ * re-scored with the real model. They appear as a card of the results panel, one row per start;
+ * a row's button opens that sequence in a new editor, highlighted by the neuron.
  */
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
-import { formatSigned, neuronShortName, visibleToken } from '../neuronLabels';
+import { neuronShortName } from '../neuronLabels';
+import type { ResultsController } from '../panels/resultsController';
+import { maximizationCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 import { chosenNeuron } from './chosenNeuron';
+import { openHighlighted } from './openHighlighted';
 
 const STARTS = 8;
 const STEPS = 200;
 
-export async function maximizeNeuron(s: Services): Promise<void> {
+export async function maximizeNeuron(s: Services, results: ResultsController): Promise<void> {
   const model = await s.models.ensureModel(true);
   if (!model) return;
   const neuron = await chosenNeuron(s);
@@ -46,24 +50,10 @@ export async function maximizeNeuron(s: Services): Promise<void> {
         ),
       { delayMs: 300 },
     );
-    const order = result.sequences.map((_, i) => i).sort((a, b) => result.sequences[b]!.activation - result.sequences[a]!.activation);
-    const items = order.map((i) => {
-      const q = result.sequences[i]!;
-      return {
-        label: q.tokens.map(visibleToken).join(''),
-        description: `${formatSigned(q.activation, 3)}${i === result.best ? ' · best' : ''}`,
-        detail: `start ${q.start + 1} · decoded ${formatSigned(q.decodedActivation, 3)} before polishing · relaxed objective ${formatSigned(q.relaxedObjective, 3)}`,
-        text: q.text,
-      };
+    const card = maximizationCard(result, { position: position.position, length: Number(lengthText), starts: STARTS, steps: STEPS });
+    results.add(card, async (action, row) => {
+      if (action === 'open' && row !== undefined) await openHighlighted(s, card.rows[row]!.tokens.join(''));
     });
-    const picked = await vscode.window.showQuickPick(items, {
-      title: `Neuron Lens: ${result.target}: ${STARTS} starts × ${STEPS} steps (${result.stepsPerSecond.toFixed(1)} steps/s)`,
-      placeHolder: 'Pick a sequence to open it, highlighted by the neuron',
-    });
-    if (!picked) return;
-    const document = await vscode.workspace.openTextDocument({ content: picked.text, language: 'plaintext' });
-    await vscode.window.showTextDocument(document, { preview: false });
-    s.highlighter.highlight(document);
   } catch (e) {
     reportError(s.log, e, `maximizing ${name}`);
   }

@@ -3,12 +3,16 @@
  * target is the shown neuron at the token before the cursor, or the model's prediction of the
  * token after it; the text from the start of the file (at most the engine's window) up to there
  * is coloured by each token's attribution, until the next edit. The window is the 256 tokens
- * before the cursor, read from a zero state (as the CLI reads a text).
+ * before the cursor, read from a zero state (as the CLI reads a text). The window also goes to the
+ * results panel as a card, whose button selects the window in the document again.
  */
 import * as vscode from 'vscode';
 import type { SaliencyTarget } from '../../shared/protocol';
 import { withCancellableProgress } from '../cancellableProgress';
+import { documentName } from '../documentText';
 import { formatSigned, neuronShortName } from '../neuronLabels';
+import type { ResultsController } from '../panels/resultsController';
+import { saliencyCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 
@@ -22,7 +26,9 @@ const METHODS = [
   { label: 'Gradient norm', description: 'one backward pass: how sensitive the target is to each token', method: 'grad' as const },
 ];
 
-export async function showSaliency(s: Services): Promise<void> {
+const IG_STEPS = 32;
+
+export async function showSaliency(s: Services, results: ResultsController): Promise<void> {
   const editor = s.recentEditor.editor;
   if (!editor) {
     void vscode.window.showInformationMessage('Neuron Lens: open a text file and put the cursor where the model should be explained.');
@@ -60,13 +66,29 @@ export async function showSaliency(s: Services): Promise<void> {
     const result = await withCancellableProgress(
       'Neuron Lens: computing saliency',
       (signal) =>
-        s.engine.request('saliency', { text, offset: cursor, target: target.target, method: method.method, steps: 32 }, { signal }),
+        s.engine.request('saliency', { text, offset: cursor, target: target.target, method: method.method, steps: IG_STEPS }, { signal }),
       { delayMs: 300 },
     );
     const gap =
       result.completenessGap === undefined
         ? ''
         : ` · Σ attributions − (target − baseline) = ${formatSigned(result.completenessGap, 4)} (target ${formatSigned(result.targetValue, 3)}, baseline ${formatSigned(result.baselineValue ?? 0, 3)})`;
+    // The card first: its panel opens beside (narrowing the editor) before the scores are painted.
+    const version = document.version;
+    const window = { start: result.starts[0]!, end: result.ends[result.ends.length - 1]! };
+    results.add(saliencyCard(result, text, { document: documentName(document), steps: IG_STEPS }), async (action) => {
+      if (action !== 'reveal') return;
+      if (document.isClosed || document.version !== version) {
+        void vscode.window.showInformationMessage(
+          `Neuron Lens: ${documentName(document)} changed since this saliency was computed; run Show Saliency at Cursor again.`,
+        );
+        return;
+      }
+      const range = new vscode.Range(document.positionAt(window.start), document.positionAt(window.end));
+      const column = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
+      const shown = await vscode.window.showTextDocument(document, { viewColumn: column, selection: range, preview: false });
+      shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    });
     s.overlay.show(editor, {
       title: `${method.label} of ${result.target}`,
       starts: result.starts,

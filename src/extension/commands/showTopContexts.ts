@@ -1,13 +1,16 @@
 /**
  * Show Top Contexts for Neuron…: the places of a corpus (the default one, or the workspace's
  * files) where the shown neuron is most and least active, as a list with the token marked in its
- * context; picking one opens the file there with the token selected.
+ * context; picking one opens the file there with the token selected. The same places go to the
+ * results panel as a card, each context coloured by the neuron, so they stay after the list closes.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TopContext } from '../../shared/protocol';
 import { withCancellableProgress } from '../cancellableProgress';
 import { formatSigned, neuronShortName, oneLine, visibleToken } from '../neuronLabels';
+import type { ResultsController } from '../panels/resultsController';
+import { contextsCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 import { workspaceTextFiles } from '../workspaceTextFiles';
@@ -18,7 +21,7 @@ const WINDOW = 40;
 
 type ContextItem = vscode.QuickPickItem & { context?: TopContext };
 
-export async function showTopContexts(s: Services): Promise<void> {
+export async function showTopContexts(s: Services, results: ResultsController): Promise<void> {
   const neuron = await chosenNeuron(s);
   if (!neuron) return;
   const source = await vscode.window.showQuickPick(
@@ -51,11 +54,21 @@ export async function showTopContexts(s: Services): Promise<void> {
         ),
       { delayMs: 300 },
     );
+    const place = (c: TopContext) =>
+      `${root && path.isAbsolute(c.file) ? path.relative(root, c.file) : c.file} · token ${c.tokenIndex.toLocaleString('en')}`;
     const item = (c: TopContext): ContextItem => ({
       label: oneLine(c.snippet.slice(0, c.markStart)) + `⟦${visibleToken(c.token)}⟧` + oneLine(c.snippet.slice(c.markEnd)),
       description: formatSigned(c.value, 3),
-      detail: `${root && path.isAbsolute(c.file) ? path.relative(root, c.file) : c.file} · token ${c.tokenIndex.toLocaleString('en')}`,
+      detail: place(c),
       context: c,
+    });
+    // Added before the list opens: the panel comes up beside without taking focus from it.
+    const contexts = [...result.most, ...result.least];
+    const name = neuronShortName(neuron.layer, neuron.component, neuron.neuron);
+    const corpusName = source.source === 'default' ? 'Moby-Dick (default corpus)' : 'this workspace';
+    results.add(contextsCard(result, { neuron: name, corpus: corpusName, top: TOP, window: WINDOW }, place), async (action, row) => {
+      const c = row === undefined ? undefined : contexts[row];
+      if (action === 'goTo' && c) await openContext(s, c);
     });
     const items: ContextItem[] = [
       { label: 'Most active', kind: vscode.QuickPickItemKind.Separator },
@@ -81,5 +94,7 @@ async function openContext(s: Services, c: TopContext): Promise<void> {
   const file = c.file === 'moby-dick' ? path.join(s.context.extensionPath, 'dist', 'moby-dick.txt') : c.file;
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const range = new vscode.Range(document.positionAt(c.start), document.positionAt(c.end));
-  await vscode.window.showTextDocument(document, { selection: range, preview: true });
+  // In the text editors' group, also when the results panel (beside them) asked.
+  const viewColumn = s.recentEditor.editor?.viewColumn ?? vscode.ViewColumn.One;
+  await vscode.window.showTextDocument(document, { selection: range, preview: true, viewColumn });
 }

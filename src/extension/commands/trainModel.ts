@@ -136,6 +136,7 @@ export async function trainModel(s: Services): Promise<void> {
     steps,
     learningRate: LEARNING_RATE,
     out,
+    maxSnapshots: readSettings().trainingSnapshots,
   };
   const corpusName = corpus.kind === 'default' ? 'Moby-Dick' : corpus.name;
   s.log.info(`training ${cell} (${level}, ${size.hidden}×${size.layers}, ${steps} steps) on ${corpusName} into ${out}`);
@@ -178,6 +179,7 @@ export async function resumeTraining(s: Services): Promise<void> {
     seed: t.seed,
     out: model.dir,
     resume: true,
+    maxSnapshots: readSettings().trainingSnapshots,
   };
   s.log.info(`resuming ${model.dir} from step ${t.steps} to ${t.targetSteps}`);
   await runTrainingRequest(s, params, `${modelName(model)}: resumed at step ${t.steps}`, workspaceRoot());

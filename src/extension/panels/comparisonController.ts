@@ -10,7 +10,7 @@ import type { NeuronValuesResult } from '../../shared/protocol';
 import { largestDisagreements } from '../../shared/traceDisagreements';
 import { documentName } from '../documentText';
 import { EngineError } from '../engineClient';
-import { neuronShortName } from '../neuronLabels';
+import { modelName, neuronShortName } from '../neuronLabels';
 import type { NeuronRef } from '../neuronSelection';
 import { ComparisonPanel, type ComparisonPanelHandlers } from './comparisonPanel';
 import { type PanelServices, type PanelTarget, DocumentPanelController } from './documentPanelController';
@@ -24,6 +24,18 @@ export interface ComparisonTarget extends PanelTarget {
   /** The first neuron, of the target's layer and component. */
   neuron: number;
   second: NeuronRef;
+  /**
+   * The second lane's model, when it is not the active one: the same neuron in another model
+   * folder (it follows the first lane's neuron).
+   */
+  secondModel?: { dir: string; name: string };
+}
+
+/** One lane's neuron and values; the label defaults to the neuron's short name. */
+interface Lane {
+  ref: NeuronRef;
+  values: Pick<NeuronValuesResult, 'values' | 'range' | 'robustScale'>;
+  label?: string;
 }
 
 /** The tokens and offsets behind the panel shown: a clicked token is revealed from these. */
@@ -48,9 +60,17 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
     return this.panel !== undefined;
   }
 
-  /** Compare Two Neurons: `first` (the neuron shown) against `second` on the document. */
-  async show(document: vscode.TextDocument, first: NeuronRef, second: NeuronRef): Promise<void> {
-    this.target = { uri: document.uri, layer: first.layer, component: first.component, neuron: first.neuron, second };
+  /**
+   * Compare Two Neurons: `first` (the neuron shown) against `second` on the document, of the
+   * active model or, with `secondModel`, of another model folder.
+   */
+  async show(
+    document: vscode.TextDocument,
+    first: NeuronRef,
+    second: NeuronRef,
+    secondModel?: ComparisonTarget['secondModel'],
+  ): Promise<void> {
+    this.target = { uri: document.uri, layer: first.layer, component: first.component, neuron: first.neuron, second, secondModel };
     this.remember();
     const panel = ComparisonPanel.createOrShow(this.s.context.extensionUri, this.handlers());
     if (panel !== this.panel) {
@@ -73,6 +93,7 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
   }
 
   protected async compute(target: ComparisonTarget, signal: AbortSignal): Promise<void> {
+    if (target.secondModel) return this.computeAcrossModels(target, target.secondModel, signal);
     const model = await this.requireModel(target);
     const secondChoice = componentOf(model, target.second);
     if (!secondChoice || target.second.neuron >= secondChoice.units) {
@@ -109,28 +130,77 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
       if (second.analysis.version !== first.analysis.version) throw new EngineError('The document changed meanwhile', 'stale', true);
       b = second.b;
     }
-    const bValues: NeuronValuesResult = b;
-    const { analysis, a } = first;
-    const count = Math.min(analysis.computed, a.values.length, bValues.values.length);
+    this.showLanes(document, first.analysis, { ref: target, values: first.a }, { ref: target.second, values: b }, signal);
+  }
+
+  /**
+   * The shown neuron of the active model against the same neuron of another model folder, which
+   * must read the text as the same tokens (same level) for the lanes to line up.
+   */
+  private async computeAcrossModels(target: ComparisonTarget, other: { dir: string; name: string }, signal: AbortSignal): Promise<void> {
+    const model = await this.requireModel(target);
+    const selected = this.s.selection.current;
+    if (selected && selected.layer === target.layer && selected.component === target.component) target.neuron = selected.neuron;
+    target.second = { layer: target.layer, component: target.component, neuron: target.neuron };
+    const document = await this.document(target);
+    const { analysis, a } = await this.withAnalysis(document, target, signal, async (analysis) => ({
+      analysis,
+      a: await this.s.engine.request('neuronValues', { docId: document.uri.toString(), neuron: target.neuron }, { signal }),
+    }));
+    const b = await this.s.engine.request(
+      'neuronValuesInModel',
+      { dir: other.dir, text: document.getText(), ...target.second },
+      { signal },
+    );
+    if (document.version !== analysis.version) throw new EngineError('The document changed meanwhile', 'stale', true);
+    const count = Math.min(analysis.computed, b.starts.length);
+    for (let t = 0; t < count; t++) {
+      if (b.starts[t] !== analysis.starts[t] || b.ends[t] !== analysis.ends[t]) {
+        const unit = (level: string) => (level === 'word' ? 'words' : 'characters');
+        throw new EngineError(
+          `${other.name} reads ${documentName(document)} as different tokens from the active model (it splits the text into ${unit(b.level)}; the first difference is at character ${Math.min(b.starts[t]!, analysis.starts[t]!)}): compare two models of the same tokenization level`,
+          'invalid-input',
+          true,
+        );
+      }
+    }
+    const label = (ref: NeuronRef, model: string) => `${neuronShortName(ref.layer, ref.component, ref.neuron)} · ${model}`;
+    this.showLanes(
+      document,
+      analysis,
+      { ref: target, values: a, label: label(target, modelName(model)) },
+      { ref: target.second, values: { ...b, values: b.values.subarray(0, count) }, label: label(target.second, other.name) },
+      signal,
+    );
+  }
+
+  private showLanes(
+    document: vscode.TextDocument,
+    analysis: { version: number; computed: number; starts: Int32Array; ends: Int32Array },
+    first: Lane,
+    second: Lane,
+    signal: AbortSignal,
+  ): void {
+    const count = Math.min(analysis.computed, first.values.values.length, second.values.values.length);
     if (count < 2) throw new EngineError(`${documentName(document)} has fewer than 2 tokens: nothing to compare`, 'invalid-input', true);
     if (signal.aborted || !this.panel) return;
     if (document.version !== analysis.version) throw new EngineError('The document changed meanwhile', 'stale', true);
 
     const text = document.getText();
     const tokens = Array.from({ length: count }, (_, t) => text.slice(analysis.starts[t], analysis.ends[t]));
-    const traceA = a.values.subarray(0, count);
-    const traceB = bValues.values.subarray(0, count);
-    const lane = (ref: NeuronRef, v: NeuronValuesResult, trace: Float32Array): ComparedNeuron => ({
-      label: neuronShortName(ref.layer, ref.component, ref.neuron),
-      range: v.range,
-      robustScale: v.robustScale,
+    const traceA = first.values.values.subarray(0, count);
+    const traceB = second.values.values.subarray(0, count);
+    const lane = ({ ref, values, label }: Lane, trace: Float32Array): ComparedNeuron => ({
+      label: label ?? neuronShortName(ref.layer, ref.component, ref.neuron),
+      range: values.range,
+      robustScale: values.robustScale,
       values: trace.slice(),
     });
     const data: ComparisonData = {
       title: documentName(document),
       tokens,
-      a: lane(target, a, traceA),
-      b: lane(target.second, bValues, traceB),
+      a: lane(first, traceA),
+      b: lane(second, traceB),
       pearson: pearson(traceA, traceB),
       spearman: spearman(traceA, traceB),
       disagreements: largestDisagreements(traceA, traceB, DISAGREEMENTS),

@@ -23,7 +23,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * The pages whose stylesheet builds on media/panel.css (page, title, toolbar, focus ring and error
  * banner of the spectra and training panels). The heatmap and the side panel lay out their own.
  */
-const PAGES_ON_PANEL_BASE: ReadonlySet<string> = new Set(['fourier', 'training', 'comparison', 'vision']);
+const PAGES_ON_PANEL_BASE: ReadonlySet<string> = new Set(['fourier', 'training', 'comparison', 'vision', 'history', 'results']);
 
 /** The stylesheets of page `name`, in load order, by base name: media/<each>.css. */
 export function pageStylesheets(name: string): string[] {

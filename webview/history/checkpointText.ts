@@ -1,0 +1,67 @@
+import { h } from '../shared/createElement';
+import { DIVERGING_STEPS, type DivergingColourMap } from '../shared/divergingColourMap';
+import { formatValue } from '../shared/numberFormat';
+import { visibleWhitespace } from '../shared/visibleWhitespace';
+
+/**
+ * The text as it reads, each token an inline span coloured by the neuron at one checkpoint.
+ * Whitespace tokens are real tokens and must stay visible when neutral, so they are drawn the way
+ * editors render whitespace (· for a space, → for a tab, ⏎ for a line end) while the text keeps
+ * its lines: a line end is followed by a real break. Other control characters are shown as
+ * visibleWhitespace shows them. Token text is only ever inserted as text.
+ */
+export function inlineTokenText(text: string): { shown: string; breaks: boolean } {
+  let shown = '';
+  let breaks = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\r' && text[i + 1] === '\n') continue; // one line end for CRLF
+    if (c === '\n' || c === '\r') {
+      shown += '⏎';
+      breaks = true;
+    } else if (c === ' ') shown += '·';
+    else if (c === '\t') shown += '→';
+    else if (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) shown += visibleWhitespace(c);
+    else shown += c;
+  }
+  return { shown, breaks };
+}
+
+export class CheckpointText {
+  readonly element: HTMLElement;
+  private spans: HTMLSpanElement[] = [];
+  private tokens: string[] = [];
+
+  constructor(reveal: (token: number) => void) {
+    this.element = h('div', { class: 'checkpoint-text', id: 'checkpoint-text' });
+    this.element.addEventListener('click', (e) => {
+      const index = (e.target as HTMLElement).closest<HTMLElement>('.tok')?.dataset.index;
+      if (index !== undefined) reveal(Number(index));
+    });
+  }
+
+  /** New tokens: builds the spans once; colour() repaints them. */
+  setTokens(tokens: string[]): void {
+    this.tokens = tokens;
+    const children: Node[] = [];
+    this.spans = tokens.map((t, i) => {
+      const { shown, breaks } = inlineTokenText(t);
+      const span = h('span', { class: 'tok', 'data-index': i }, shown);
+      children.push(span);
+      if (breaks) children.push(h('br'));
+      return span;
+    });
+    this.element.replaceChildren(...children);
+  }
+
+  /**
+   * Colours every token by its palette step at the checkpoint shown; `values` are the raw values
+   * for the tooltips.
+   */
+  colour(steps: Int16Array, values: Float32Array, colours: DivergingColourMap): void {
+    this.spans.forEach((span, t) => {
+      span.style.backgroundColor = colours.css(steps[t]! / DIVERGING_STEPS);
+      span.title = `token ${t}: ${visibleWhitespace(this.tokens[t]!)} · ${formatValue(values[t]!)}`;
+    });
+  }
+}
