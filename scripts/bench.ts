@@ -176,6 +176,7 @@ async function main(): Promise<void> {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const gemm = peer ? Math.max(peer.single.gemm_gflops, peer.all.gemm_gflops) : undefined;
   const regressions = compareWithBaseline(rows);
+  const baseline = baselineInfo();
   const report = {
     date: new Date().toISOString(),
     backend,
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     pytorch: peer,
     rows,
     regressions,
+    baseline,
     tfjsNode,
   };
 
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(BENCH_DIR, 'out', 'results.json'), JSON.stringify(report, null, 2));
   fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), markdown);
   if (args.has('--save-baseline')) {
-    fs.writeFileSync(path.join(BENCH_DIR, 'baseline.json'), JSON.stringify({ date: report.date, rows }, null, 2) + '\n');
+    fs.writeFileSync(path.join(BENCH_DIR, 'baseline.json'), JSON.stringify({ date: report.date, cpu: report.cpu, rows }, null, 2) + '\n');
   }
   console.log(`wrote bench/out/results.json and bench/results.md${args.has('--save-baseline') ? ' and bench/baseline.json' : ''}`);
 }
@@ -335,6 +337,14 @@ function bestPeer(peer: { single: PytorchResult; all: PytorchResult }, key: Peer
   return a >= b ? { value: a, threads: peer.single.threads } : { value: b, threads: peer.all.threads };
 }
 
+/** When and where the baseline was recorded (older baselines did not say where). */
+function baselineInfo(): { date: string; cpu?: string } | undefined {
+  const file = path.join(BENCH_DIR, 'baseline.json');
+  if (!fs.existsSync(file)) return undefined;
+  const b = JSON.parse(fs.readFileSync(file, 'utf8')) as { date: string; cpu?: string };
+  return { date: b.date, cpu: b.cpu };
+}
+
 /** Workloads more than 10 % slower than the recorded baseline (throughput down, or time up). */
 function compareWithBaseline(rows: Row[]): string[] | undefined {
   const file = path.join(BENCH_DIR, 'baseline.json');
@@ -365,6 +375,7 @@ function toMarkdown(report: {
   pytorch?: { single: PytorchResult };
   rows: Row[];
   regressions: string[] | undefined;
+  baseline: { date: string; cpu?: string } | undefined;
   tfjsNode: TfjsNodeSection;
 }): string {
   const ceiling = report.gemmGflops;
@@ -399,6 +410,12 @@ function toMarkdown(report: {
         : 'No workload is more than 10 % slower than bench/baseline.json.',
   );
   for (const r of report.regressions ?? []) lines.push(`- ${r}`);
+  if (report.baseline && report.baseline.cpu !== report.cpu) {
+    lines.push(
+      '',
+      `The baseline was recorded ${report.baseline.date.slice(0, 10)} on ${report.baseline.cpu ?? 'a machine it does not name'}, not on this ${report.cpu}: a difference may be the machine's, not the code's (\`--save-baseline\` records one here).`,
+    );
+  }
   lines.push('', '## tfjs-node (native TensorFlow, optional)', '');
   if (report.tfjsNode.rows) {
     lines.push(

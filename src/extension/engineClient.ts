@@ -50,10 +50,15 @@ export class EngineClient {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private backendInUse: string | undefined;
 
+  /**
+   * @param workerExecArgv the worker's Node flags; by default it inherits the host's. The bench
+   *   passes [] because it runs under tsx, whose loader would slow every worker start it measures.
+   */
   constructor(
     private readonly workerPath: string,
     private readonly backendSetting: () => string,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly workerExecArgv?: string[],
   ) {}
 
   async request<M extends MethodName>(
@@ -85,7 +90,7 @@ export class EngineClient {
   }
 
   private async start(): Promise<void> {
-    const worker = new Worker(this.workerPath);
+    const worker = new Worker(this.workerPath, this.workerExecArgv ? { execArgv: this.workerExecArgv } : {});
     this.worker = worker;
     worker.on('message', (m: unknown) => this.receive(m));
     worker.on('error', (e) => this.log(`engine worker error: ${e.stack ?? e.message}`));

@@ -42,6 +42,8 @@ export interface SidePanelModel {
   parameters: number;
   vocabulary: number;
   components: { id: string; label: string }[];
+  /** Layers that also read backwards (Bidirectional imports): only they have the `backward/…` components. */
+  backwardLayers?: number[];
   training?: {
     corpus: string;
     steps: number;

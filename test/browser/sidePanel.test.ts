@@ -316,6 +316,26 @@ describe('Side panel', () => {
     await send(w, { type: 'selection', selection: { layer: 0, component: 'h', neuron: 3 } });
   });
 
+  it('offers backward components only on the layers that read backwards (a Bidirectional import)', async () => {
+    const options = () => w.page.$$eval('#component-select vscode-option', (els) => els.map((e) => e.getAttribute('value')));
+    const bidirectional: SidePanelModel = {
+      ...MODEL,
+      components: [...MODEL.components, { id: 'backward/h', label: 'backward hidden state' }],
+      backwardLayers: [0],
+    };
+    await send(w, { type: 'model', model: bidirectional });
+    await send(w, { type: 'selection', selection: { layer: 0, component: 'h', neuron: 2 } });
+    assert.deepEqual(await options(), ['h', 'c', 'f', 'backward/h']);
+    await choose(w, '#component-select', 'backward hidden state (backward/h)');
+    assert.deepEqual((await posted(w)).pop(), { type: 'selectNeuron', layer: 0, component: 'backward/h', neuron: 2 });
+    // Layer 1 reads forwards only: the backward choice becomes its forward twin, and is not offered.
+    await choose(w, '#layer-select', 'Layer 1');
+    assert.deepEqual((await posted(w)).pop(), { type: 'selectNeuron', layer: 1, component: 'h', neuron: 2 });
+    assert.deepEqual(await options(), ['h', 'c', 'f']);
+    await send(w, { type: 'model', model: MODEL });
+    await send(w, { type: 'selection', selection: { layer: 0, component: 'h', neuron: 3 } });
+  });
+
   it('sorts by variance and by mean, and remembers the choice', async () => {
     await choose(w, '#sort-select', 'variance');
     await frames(w);

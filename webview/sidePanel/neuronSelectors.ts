@@ -17,6 +17,8 @@ export class NeuronSelectors {
   private readonly neuron = h('vscode-textfield', { id: 'neuron-field', type: 'number', min: 0, 'aria-label': 'Neuron' });
   private readonly units = h('span', { class: 'units' });
   private model: SidePanelModel | undefined;
+  /** The component ids the component menu lists (a forward layer has no backward ones). */
+  private listed = '';
   /** What the controls show: the selection, or (before one exists) the component being listed. */
   private shown: { layer: number; component: string; neuron?: number } = { layer: 0, component: 'h' };
 
@@ -45,7 +47,7 @@ export class NeuronSelectors {
     this.layer.replaceChildren(
       ...model.layers.map((units, i) => h('vscode-option', { value: String(i), description: `${units} units` }, `Layer ${i}`)),
     );
-    this.component.replaceChildren(...model.components.map((c) => h('vscode-option', { value: c.id }, `${c.label} (${c.id})`)));
+    this.listed = '';
     // One layer needs no choice.
     this.layerField.hidden = model.layers.length < 2;
     this.update();
@@ -61,6 +63,14 @@ export class NeuronSelectors {
     if (!model) return;
     const { layer, component, neuron } = this.shown;
     const units = model.layers[layer] ?? 0;
+    const offered = this.componentsOf(layer);
+    const ids = offered.map((c) => c.id).join(' ');
+    if (this.listed !== ids) {
+      this.listed = ids;
+      this.component.replaceChildren(...offered.map((c) => h('vscode-option', { value: c.id }, `${c.label} (${c.id})`)));
+      // The select reads new options when its slot changes, after this task: choose again then.
+      requestAnimationFrame(() => (this.component.value = this.shown.component));
+    }
     this.layer.value = String(layer);
     this.component.value = component;
     this.neuron.max = Math.max(0, units - 1);
@@ -71,9 +81,19 @@ export class NeuronSelectors {
     this.neuron.invalid = false;
   }
 
-  private pickComponent(layer: number, component: string): void {
+  /** The components of `layer`: all of the model's, less the backward ones on a layer that only reads forwards. */
+  private componentsOf(layer: number): { id: string; label: string }[] {
+    const model = this.model;
+    if (!model) return [];
+    const backward = model.backwardLayers?.includes(layer) ?? false;
+    return model.components.filter((c) => backward || !c.id.startsWith('backward/'));
+  }
+
+  private pickComponent(layer: number, picked: string): void {
     const units = this.model?.layers[layer];
     if (units === undefined) return;
+    // Moving from a bidirectional layer's backward component to a forward layer: its forward twin.
+    const component = this.componentsOf(layer).some((c) => c.id === picked) ? picked : picked.replace(/^backward\//, '');
     const kept = this.shown.neuron !== undefined && this.shown.neuron < units ? this.shown.neuron : 0;
     this.shown = { layer, component, neuron: kept };
     this.update();

@@ -17,6 +17,7 @@ export function sidePanelModel(model: ModelSummary, backend: string | undefined)
     parameters: model.parameters,
     vocabulary: model.vocabulary,
     components: model.components.map((c) => ({ id: c.id, label: c.label })),
+    ...(model.bidirectionalLayers ? { backwardLayers: [...model.bidirectionalLayers] } : {}),
     training: t && {
       corpus: t.corpus,
       steps: t.steps,
