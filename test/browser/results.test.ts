@@ -282,7 +282,7 @@ describe('results panel', () => {
 
   it('shows whitespace and token markup literally', async () => {
     const tokens = await texts(w, `${card('maximization')} .result-row.best .token`);
-    assert.deepEqual(tokens, ['x', '⟨ ⟩', '⏎', MARKUP, 'y', 'z']);
+    assert.deepEqual(tokens, ['x', '·', '⏎', MARKUP, 'y', 'z']);
     assert.equal(await w.page.$$eval('main b', (els) => els.length), 0, 'no element was made from token text');
   });
 
@@ -293,13 +293,13 @@ describe('results panel', () => {
     assert.deepEqual(await texts(w, `${card('fooling')} .result-row[data-row="1"] .token.marked`), ['dull', 'bad']);
     assert.deepEqual(await texts(w, `${card('fooling')} .result-row[data-row="1"] .token`), [
       'a',
-      '⟨ ⟩',
+      '·',
       'dull',
-      '⟨ ⟩',
+      '·',
       'film,',
-      '⟨ ⟩',
+      '·',
       'truly',
-      '⟨ ⟩',
+      '·',
       'bad',
     ]);
     const table = await w.page.$$eval(`${card('fooling')} .result-table tr`, (rows) =>

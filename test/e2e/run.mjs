@@ -86,6 +86,7 @@ const TITLES = {
   maximize: paletteTitle('neuronLens.maximizeNeuron'),
   compare: paletteTitle('neuronLens.compareNeurons'),
   history: paletteTitle('neuronLens.showNeuronHistory'),
+  invert: paletteTitle('neuronLens.invertHiddenState'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -997,6 +998,52 @@ try {
   assert.equal(await history.locator('.tok').count(), expectedHistory.tokens.length, 'one coloured span per token');
   assert.ok((await drawnShare(history, '#multiples')) > 0.3, 'the small multiples are drawn');
   await shot(vsc, 'history');
+
+  // ---- Invert the state the first line leaves: the results panel lists the recovered sequences,
+  // closest first, with the distances the CLI finds for the same seeded search.
+  await page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
+  await page.keyboard.press('Control+Home');
+  await startCommand(vsc, TITLES.invert);
+  await acceptInput(vsc);
+  const inversionCard = '.result-card[data-kind="inversion"]';
+  const inverted = await waitFor(
+    'the inversion card in the results panel',
+    () => panelFrame(vsc, inversionCard, 'results').catch(() => undefined),
+    { timeout: 120_000 },
+  );
+  const distances = (await inverted.locator(`${inversionCard} .row-figure`).allInnerTexts()).map((t) =>
+    Number(t.match(/distance ([\d.]+)/)[1]),
+  );
+  const firstLine = editedText.split('\r\n')[0];
+  const expectedInversion = JSON.parse(
+    cli(
+      'invert',
+      '--model',
+      modelDir,
+      '--text',
+      firstLine,
+      '--layer',
+      String(status3.layer),
+      '--length',
+      '20',
+      '--starts',
+      '8',
+      '--steps',
+      '200',
+      '--seed',
+      '1',
+      '--json',
+    ),
+  );
+  const cliDistances = expectedInversion.sequences.map((q) => q.distance).sort((a, b) => a - b);
+  log(`inversion of "${firstLine}": panel distances ${distances.join(', ')}; CLI ${cliDistances.map((d) => d.toFixed(4)).join(', ')}`);
+  assert.equal(distances[0], 0, 'the text itself is the first row, at distance 0');
+  assert.deepEqual(
+    distances.slice(1),
+    cliDistances.map((d) => Number(d.toFixed(4))),
+    'the recovered sequences, closest first, at the CLI distances',
+  );
+  await shot(vsc, 'inversion');
 
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);

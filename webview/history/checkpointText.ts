@@ -1,32 +1,10 @@
 import { h } from '../shared/createElement';
 import { DIVERGING_STEPS, type DivergingColourMap } from '../shared/divergingColourMap';
 import { formatValue } from '../shared/numberFormat';
+import { inlineTokenText } from '../shared/inlineTokenText';
 import { visibleWhitespace } from '../shared/visibleWhitespace';
 
-/**
- * The text as it reads, each token an inline span coloured by the neuron at one checkpoint.
- * Whitespace tokens are real tokens and must stay visible when neutral, so they are drawn the way
- * editors render whitespace (· for a space, → for a tab, ⏎ for a line end) while the text keeps
- * its lines: a line end is followed by a real break. Other control characters are shown as
- * visibleWhitespace shows them. Token text is only ever inserted as text.
- */
-export function inlineTokenText(text: string): { shown: string; breaks: boolean } {
-  let shown = '';
-  let breaks = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\r' && text[i + 1] === '\n') continue; // one line end for CRLF
-    if (c === '\n' || c === '\r') {
-      shown += '⏎';
-      breaks = true;
-    } else if (c === ' ') shown += '·';
-    else if (c === '\t') shown += '→';
-    else if (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) shown += visibleWhitespace(c);
-    else shown += c;
-  }
-  return { shown, breaks };
-}
-
+/** The text as it reads, each token an inline span coloured by the neuron at one checkpoint. */
 export class CheckpointText {
   readonly element: HTMLElement;
   private spans: HTMLSpanElement[] = [];

@@ -3,6 +3,7 @@ import { activationScale } from '../heatmap/activationScale';
 import { h } from '../shared/createElement';
 import type { DivergingColourMap } from '../shared/divergingColourMap';
 import { formatValue } from '../shared/numberFormat';
+import { inlineTokenText } from '../shared/inlineTokenText';
 import { visibleWhitespace } from '../shared/visibleWhitespace';
 
 /**
@@ -15,7 +16,8 @@ export function tokenCells(card: ResultCard, row: ResultRow, colours: DivergingC
   const marked = new Set(row.marked);
   const cells = row.tokens.map((token, t) => {
     const shown = visibleWhitespace(token);
-    const cell = h('span', { class: marked.has(t) ? 'token marked' : 'token', 'data-token': t }, shown);
+    // Running text: a space reads as ·, not ⟨ ⟩; the tooltip names the token as the other panels do.
+    const cell = h('span', { class: marked.has(t) ? 'token marked' : 'token', 'data-token': t }, inlineTokenText(token).shown);
     const v = row.values?.[t];
     if (v !== undefined) {
       cell.style.backgroundColor = colours.css(scale.normalise(v));
