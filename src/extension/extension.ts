@@ -41,6 +41,7 @@ import { ResultsController } from './panels/resultsController';
 import { registerSidePanel } from './sidePanel/registerSidePanel';
 import { TrainingRunStore } from './panels/trainingRunStore';
 import { RecentEditor } from './recentEditor';
+import { runCardAction } from './resultActions';
 import { REPORT_SCHEME, ReportDocuments } from './reportDocuments';
 import type { Services } from './services';
 import { readSettings } from './settings';
@@ -75,7 +76,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const fourier = new FourierController(panelServices);
   const comparison = new ComparisonController(panelServices);
   context.subscriptions.push(comparison);
-  const results = new ResultsController(context.extensionUri, log);
+  // The buttons' runner needs every service; it first runs after activation, when `s` exists.
+  const results = new ResultsController(context.extensionUri, log, context.workspaceState, (card, actions, action, row) =>
+    runCardAction(s, card, actions, action, row),
+  );
   context.subscriptions.push(results);
   const overlay = new TokenScoreOverlay(readSettings().palette, highlighter, (message) =>
     vscode.window.setStatusBarMessage(`Neuron Lens: ${message}`, 8000),
@@ -140,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neuronLens.showNeuronHistory', () => showNeuronHistory(s)),
     vscode.commands.registerCommand('neuronLens.openImageModel', (uri?: vscode.Uri) => openImageModel(s, uri)),
     vscode.commands.registerCommand('neuronLens.openExperimentFile', () => openExperimentFile(s)),
-    ...registerPanelSerializers(s),
+    ...registerPanelSerializers(s, { comparison, results }),
     ...registerOnboarding(context),
     registerSidePanel(s),
     vscode.workspace.onDidChangeConfiguration((e) => {

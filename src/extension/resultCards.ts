@@ -4,12 +4,62 @@
  * says and in which order its rows come is unit-tested; the commands pair each card with what its
  * buttons do.
  */
-import type { ResultCard, ResultRow } from '../shared/panelMessages';
+import type { ResultAction, ResultCard, ResultRow } from '../shared/panelMessages';
 import type { EngineMethods, FoolResult, SaliencyResult, TopContextsResult } from '../shared/protocol';
 import { formatSigned, visibleToken } from './neuronLabels';
 
 /** A card before the results panel gives it its id. */
 export type NewResultCard = Omit<ResultCard, 'id'>;
+
+/**
+ * What a card's buttons do, as data rather than a closure over the command's variables: the
+ * results panel keeps it beside the card in workspace state, so the buttons of a card restored
+ * after a window reload do what they did (see runCardAction).
+ */
+export type CardActions =
+  /** A row's `open`: the row's tokens as a new document, highlighted by the shown neuron (maximisation, inversion). */
+  | { kind: 'rowText' }
+  /** A row's `goTo`: row i's place, selected in its file (`moby-dick`: the default corpus shipped with the extension). */
+  | { kind: 'places'; places: ContextPlace[] }
+  /** A row's `reveal`: select the window in the document while the document still holds `text` there (saliency). */
+  | { kind: 'window'; uri: string; start: number; text: string }
+  /**
+   * The card's `open` (the edited text as a new document, in `language`) and `openReport` (a
+   * Markdown report). Either may be missing from a restored card (see storedResults): its button goes.
+   */
+  | { kind: 'edit'; language: string; text?: string; report?: { title: string; markdown: string } };
+
+export interface ContextPlace {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** Whether `actions` can carry out button `action` of row `row` (or of the card when undefined); the button's presence is checked apart. */
+export function canRun(actions: CardActions, action: ResultAction, row: number | undefined): boolean {
+  switch (actions.kind) {
+    case 'rowText':
+      return action === 'open' && row !== undefined;
+    case 'places':
+      return action === 'goTo' && row !== undefined && row < actions.places.length;
+    case 'window':
+      return action === 'reveal' && row !== undefined;
+    case 'edit':
+      return (
+        row === undefined &&
+        ((action === 'open' && actions.text !== undefined) || (action === 'openReport' && actions.report !== undefined))
+      );
+  }
+}
+
+/** The card with every button `actions` cannot carry out removed: a restored card has no dead buttons. */
+export function withRunnableButtons<C extends NewResultCard>(card: C, actions: CardActions): C {
+  return {
+    ...card,
+    buttons: card.buttons.filter((b) => canRun(actions, b.action, undefined)),
+    rows: card.rows.map((r, i) => ({ ...r, buttons: r.buttons.filter((b) => canRun(actions, b.action, i)) })),
+  };
+}
 
 /** Characters of unchanged text kept each side of a fooling edit: the rest of a long file is elided. */
 const EDIT_CONTEXT_CHARS = 200;

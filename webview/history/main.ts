@@ -1,4 +1,12 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import {
+  type SavedHistory,
+  historyNotKept,
+  isSavedHistory,
+  restoreHistory,
+  sameHistory,
+  savedHistory,
+} from '../../src/shared/historyState';
 import { type HistoryData, parseToHistory } from '../../src/shared/panelMessages';
 import { activationScale, quantise } from '../heatmap/activationScale';
 import { h } from '../shared/createElement';
@@ -17,10 +25,11 @@ import { SmallMultiples, type SmallMultiplesColours } from './smallMultiples';
  * slider picks a checkpoint and colours the text by the neuron then; the small multiples show all
  * checkpoints at once on the same scale; the chart follows each feature's Cohen's d over training
  * and marks when its relevance emerged. The extension computes everything; this page draws it and
- * asks the editor to show a clicked token.
+ * asks the editor to show a clicked token. It keeps the history with setState (see historyState),
+ * so a panel restored after a window reload draws it again without the extension recomputing it.
  */
 
-const channel = new PanelChannel<undefined>();
+const channel = new PanelChannel<SavedHistory>();
 let theme = readThemeColours();
 let data: HistoryData | undefined;
 /** Palette step of every value (rows × tokens), on one scale for every checkpoint. */
@@ -135,10 +144,22 @@ function select(row: number): void {
   text.colour(steps.subarray(row * n, (row + 1) * n), d.values.subarray(row * n, (row + 1) * n), colours.palette);
   multiples.select(row);
   chart.select(row);
+  save();
 }
 
-function show(d: HistoryData): void {
+/** The history's plain copy for setState, made once per history (the selected row changes far more often). */
+let saved: SavedHistory | undefined;
+function save(): void {
+  if (!data) return;
+  saved ??= savedHistory(data, selected);
+  saved.selected = selected;
+  channel.save(saved);
+}
+
+/** Shows a history at checkpoint row `row` (by default its latest: what the model does now). */
+function show(d: HistoryData, row = d.rows.length - 1): void {
   data = d;
+  saved = undefined;
   errorBanner.hidden = true;
   content.hidden = false;
   const scale = activationScale(d);
@@ -148,15 +169,18 @@ function show(d: HistoryData): void {
   scaleNote.textContent = `Colour: ${scale.description}; blue below, red above. The same scale for every checkpoint.`;
   slider.max = String(d.rows.length - 1);
   text.setTokens(d.tokens);
-  // A new history starts at its latest checkpoint: what the model does now.
-  const last = d.rows.length - 1;
-  multiples.show(d, steps, last);
+  multiples.show(d, steps, row);
   const hasFeatures = d.features.length > 0;
   noFeatures.hidden = hasFeatures;
   chartBox.hidden = !hasFeatures;
-  chart.show(d, last);
+  chart.show(d, row);
   emergenceList.replaceChildren(...d.features.map((_, j) => h('li', {}, emergenceText(d, j))));
-  select(last);
+  select(row);
+}
+
+function showError(message: string): void {
+  errorBanner.textContent = message;
+  errorBanner.hidden = false;
 }
 
 onThemeChange(() => {
@@ -171,10 +195,14 @@ channel.onMessage((raw) => {
   // Validated here too: a malformed post must not leave the page half-drawn.
   const m = parseToHistory(raw);
   if (!m) return;
-  if (m.type === 'history') show(m.data);
-  else {
-    errorBanner.textContent = m.message;
-    errorBanner.hidden = false;
-  }
+  // The history this page restored comes again when it says ready: it keeps the checkpoint shown.
+  if (m.type === 'history') show(m.data, data && sameHistory(data, m.data) ? selected : undefined);
+  else showError(m.message);
 });
+
+// A malformed state is ignored: the extension, handed the same state, says what to do.
+const state = channel.restore(isSavedHistory);
+const restored = state && restoreHistory(state);
+if (restored && 'data' in restored) show(restored.data, restored.selected);
+else if (restored) showError(historyNotKept(restored));
 channel.post({ type: 'ready' });

@@ -1,7 +1,9 @@
+import { DIRECTION_MERGES, type DirectionMerge, LAYER_DIRECTIONS, isBidirectional } from '../architecture';
 import type { ActivationName } from '../cells/activationFunctions';
 import { gateCount } from '../cells/cellFactory';
-import type { CellKind, ComponentInfo } from '../cells/recurrentCell';
-import { notCausalError } from '../bidirectional';
+import type { CellConfig, CellKind, ComponentInfo } from '../cells/recurrentCell';
+import { BACKWARD_PREFIX, notCausalError } from '../bidirectional';
+import { NeuronLensError } from '../errors';
 import type { LanguageModel } from '../languageModel';
 import { type MatVecKernel, PANEL, createMatVecKernel, packPanels, padToPanel } from './matVecKernel';
 import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunner';
@@ -24,9 +26,10 @@ export interface ArrayRunnerOptions {
 const DEFAULT_PROJECTION_TABLE_LIMIT = 16 * 2 ** 20;
 
 /**
- * Heap addresses of one layer. Every gate block is padded to `padded` (whole kernel panels), so
- * gate g of a projection lives at [g·padded, g·padded + units) and GRU can multiply by the
- * recurrent kernel's n block alone. Padding columns hold zero weights and are never read back.
+ * Heap addresses of one cell: a layer's, or a bidirectional layer's backward cell. Every gate
+ * block is padded to `padded` (whole kernel panels), so gate g of a projection lives at
+ * [g·padded, g·padded + units) and GRU can multiply by the recurrent kernel's n block alone.
+ * Padding columns hold zero weights and are never read back.
  */
 interface Layer {
   kind: CellKind;
@@ -40,6 +43,10 @@ interface Layer {
   inputSize: number;
   /** Packed input kernel; absent on a one-hot first layer (its rows are the projection table). */
   inputKernel: number;
+  /** First layer: [vocab, width] projections x·W + b per id, or -1 when each token computes its own. */
+  table: number;
+  /** Rows of `table` already computed (embedding models fill it lazily); undefined when all are. */
+  filled: Uint8Array | undefined;
   recurrentKernel: number;
   bias: number;
   /** GRU with resetAfter: b'. */
@@ -61,40 +68,44 @@ interface Layer {
   stateViews: Float32Array[];
 }
 
-/** How the first layer turns an id into its projection x·W + b. */
-interface InputTable {
-  /** [vocab, width] projections, or -1 when each token computes its own. */
-  table: number;
-  /** Rows of `table` already computed (embedding models fill it lazily); undefined when all are. */
-  filled: Uint8Array | undefined;
-  /** [vocab, embeddingSize] embedding, or -1 for one-hot inputs. */
-  embedding: number;
-  embeddingSize: number;
-}
-
 /**
  * A StreamingRunner on plain float32 arrays, for the editor: tfjs spends more time dispatching
  * a step's dozen ops than computing them. The weights are copied once out of the model; then a
  * token costs, per layer, the recurrent product h·U (and x·W above the first layer) in the
  * WebAssembly SIMD kernel, plus the cells' elementwise formulas in JavaScript.
+ *
+ * A model with a bidirectional layer is not causal: each call is a whole text, run layer by
+ * layer. Every cell of a layer steps over all tokens (a backward cell from the last token to the
+ * first, from a zero state, with the same step code) and the layer above reads their merged h.
  */
 export class ArrayRunner implements StreamingRunner {
-  readonly causal = true;
+  readonly causal: boolean;
   readonly layerUnits: readonly number[];
   readonly stateLength: number;
   private readonly vocabSize: number;
   private readonly componentInfo: (readonly ComponentInfo[])[];
+  /** Each layer's cell (a bidirectional layer's forward cell). */
   private readonly layers: Layer[];
-  private readonly input: InputTable;
+  /** Each bidirectional layer's backward cell; undefined for a forward layer. */
+  private readonly backward: (Layer | undefined)[];
+  private readonly merges: (DirectionMerge | undefined)[];
+  /** [vocab, embeddingSize] embedding, or -1 for one-hot inputs. */
+  private readonly embedding: number;
+  private readonly embeddingSize: number;
+  /** Not causal: one token's input to a layer above the first, copied from the outputs below. */
+  private readonly inputRow: number;
   private kernel: MatVecKernel | undefined;
 
   constructor(model: LanguageModel, options: ArrayRunnerOptions = {}) {
+    const limitation = arrayRunnerLimitation(model);
+    if (limitation) throw new NeuronLensError(`The array runner cannot run this model: ${limitation}`, 'invalid-model');
     const arch = model.architecture;
-    if (!model.causal) throw notCausalError('Token-by-token streaming');
+    this.causal = model.causal;
     this.vocabSize = arch.vocabSize;
     this.layerUnits = model.cells.map((c) => c.config.units);
     this.stateLength = model.cells.reduce((n, c) => n + c.stateSize * c.config.units, 0);
-    this.componentInfo = model.cells.map((c) => c.components);
+    this.componentInfo = model.cells.map((_, i) => model.components(i));
+    this.merges = arch.layers.map((l) => (isBidirectional(l) ? l.merge : undefined));
 
     // Lay out the heap first (64-byte aligned blocks), then size the memory once.
     let size = 0;
@@ -104,10 +115,10 @@ export class ArrayRunner implements StreamingRunner {
       return at;
     };
     const oneHot = arch.embeddingSize === 0;
-    this.layers = model.cells.map((cell, i) => {
-      const { kind, units, inputSize, activation, recurrentActivation, resetAfter } = cell.config;
+    const place = (config: CellConfig, first: boolean): Layer => {
+      const { kind, units, inputSize, activation, recurrentActivation, resetAfter } = config;
       const padded = padToPanel(units);
-      const width = gateCount(cell.config) * padded;
+      const width = gateCount(config) * padded;
       const gru = kind === 'gru';
       return {
         kind,
@@ -118,7 +129,9 @@ export class ArrayRunner implements StreamingRunner {
         gateActivation: recurrentActivation,
         resetAfter,
         inputSize,
-        inputKernel: i === 0 && oneHot ? -1 : take(inputSize * width),
+        inputKernel: first && oneHot ? -1 : take(inputSize * width),
+        table: -1,
+        filled: undefined,
         recurrentKernel: take(units * width),
         bias: take(width),
         recurrentBias: gru && resetAfter ? take(width) : -1,
@@ -131,42 +144,28 @@ export class ArrayRunner implements StreamingRunner {
         views: new Map(),
         stateViews: [],
       };
-    });
-    const first = this.layers[0]!;
-    const tableFloats = this.vocabSize * first.width;
-    const useTable = oneHot || tableFloats <= (options.projectionTableLimit ?? DEFAULT_PROJECTION_TABLE_LIMIT);
-    this.input = {
-      table: useTable ? take(tableFloats) : -1,
-      filled: useTable && !oneHot ? new Uint8Array(this.vocabSize) : undefined,
-      embedding: oneHot ? -1 : take(this.vocabSize * arch.embeddingSize),
-      embeddingSize: arch.embeddingSize,
     };
+    this.layers = model.cells.map((cell, i) => place(cell.config, i === 0));
+    this.backward = model.backwardCells.map((cell, i) => (cell ? place(cell.config, i === 0) : undefined));
+    const firstCells = [this.layers[0]!, this.backward[0]].filter((cell) => cell !== undefined);
+    const tableFloats = firstCells.reduce((n, cell) => n + this.vocabSize * cell.width, 0);
+    if (oneHot || tableFloats <= (options.projectionTableLimit ?? DEFAULT_PROJECTION_TABLE_LIMIT)) {
+      for (const cell of firstCells) {
+        cell.table = take(this.vocabSize * cell.width);
+        cell.filled = oneHot ? undefined : new Uint8Array(this.vocabSize);
+      }
+    }
+    this.embedding = oneHot ? -1 : take(this.vocabSize * arch.embeddingSize);
+    this.embeddingSize = arch.embeddingSize;
+    const upperInputs = model.cells.slice(1).map((c) => c.config.inputSize);
+    this.inputRow = !this.causal && upperInputs.length > 0 ? take(Math.max(...upperInputs)) : -1;
 
     const kernel = createMatVecKernel(size, options.simd);
     const heap = kernel.heap;
-    this.layers.forEach((layer, i) => {
-      const weight = (name: string) => model.weight(`layers/${i}/${name}`).dataSync() as Float32Array;
-      const columns = gateColumns(layer);
-      const bias = weight('bias');
-      if (layer.inputKernel >= 0) packPanels(heap, layer.inputKernel, weight('kernel'), layer.inputSize, bias.length, columns);
-      packPanels(heap, layer.recurrentKernel, weight('recurrent_kernel'), layer.units, bias.length, columns);
-      packPanels(heap, layer.bias, bias, 1, 0, columns);
-      if (layer.recurrentBias >= 0) packPanels(heap, layer.recurrentBias, weight('recurrent_bias'), 1, 0, columns);
-      if (i === 0 && oneHot) {
-        // x·W for a one-hot x is row `id` of W: the projection table is W + b, laid out like the gates.
-        const w = weight('kernel');
-        for (let id = 0; id < this.vocabSize; id++) {
-          const row = this.input.table + id * layer.width;
-          for (let j = 0; j < layer.width; j++) {
-            const s = columns[j]!;
-            if (s >= 0) heap[row + j] = w[id * bias.length + s]! + bias[s]!;
-          }
-        }
-      }
-      for (const [id, at] of componentAddresses(layer)) layer.views.set(id, heap.subarray(at, at + layer.units));
-      layer.stateViews = (layer.c >= 0 ? [layer.h, layer.c] : [layer.h]).map((at) => heap.subarray(at, at + layer.units));
-    });
-    if (!oneHot) heap.set(model.weight('embedding').dataSync() as Float32Array, this.input.embedding);
+    const weights = (prefix: string) => (name: string) => model.weight(`${prefix}${name}`).dataSync() as Float32Array;
+    this.layers.forEach((layer, i) => fillLayer(heap, layer, weights(`layers/${i}/`), this.vocabSize));
+    this.backward.forEach((layer, i) => layer && fillLayer(heap, layer, weights(`layers/${i}/${BACKWARD_PREFIX}`), this.vocabSize));
+    if (!oneHot) heap.set(model.weight('embedding').dataSync() as Float32Array, this.embedding);
     this.kernel = kernel;
   }
 
@@ -188,52 +187,25 @@ export class ArrayRunner implements StreamingRunner {
   run(ids: Int32Array, state: Float32Array, sinks: readonly ComponentSink[], outOffset = 0, hook?: StateHook): void {
     const kernel = this.live();
     if (state.length !== this.stateLength) throw new RangeError(`run: state has ${state.length} values, expected ${this.stateLength}`);
+    if (!this.causal) {
+      if (hook) throw notCausalError('Intervening on the recurrent state');
+      if (outOffset !== 0 || state.some((v) => v !== 0)) throw notCausalError('Continuing a text from a state');
+    }
     // Check everything first so that a bad call leaves state and sinks untouched.
     for (let t = 0; t < ids.length; t++) {
       const id = ids[t]!;
       if (id < 0 || id >= this.vocabSize) throw new RangeError(`run: id ${id} at ${t} is outside the vocabulary [0, ${this.vocabSize})`);
     }
-    const outs: Float32Array[] = [];
-    const views: Float32Array[] = [];
-    const widths: number[] = [];
-    for (const sink of sinks) {
-      const layer = this.layers[sink.layer];
-      const view = layer?.views.get(sink.component);
-      if (!layer || !view) throw new RangeError(`run: layer ${sink.layer} has no component "${sink.component}"`);
-      if ((outOffset + ids.length) * layer.units > sink.out.length) {
-        throw new RangeError(`run: the ${sink.component} sink of layer ${sink.layer} holds fewer than ${outOffset + ids.length} rows`);
-      }
-      outs.push(sink.out);
-      views.push(view);
-      widths.push(layer.units);
-    }
+    const targets = sinks.map((sink) => this.target(sink, outOffset + ids.length));
     if (ids.length === 0) return;
-
-    const heap = kernel.heap;
-    this.copyState(state, heap, true);
-    for (let t = 0; t < ids.length; t++) {
-      let x = this.firstProjection(kernel, ids[t]!);
-      for (let l = 0; l < this.layers.length; l++) {
-        const layer = this.layers[l]!;
-        if (l > 0) {
-          const below = this.layers[l - 1]!;
-          kernel.matVec(below.h, below.units, layer.inputKernel, layer.width / PANEL, layer.bias, layer.projection);
-          x = layer.projection;
-        }
-        if (layer.kind === 'lstm') stepLstm(kernel, layer, x);
-        else if (layer.kind === 'gru') stepGru(kernel, layer, x);
-        else stepRnn(kernel, layer, x);
-        if (hook) hook(l, outOffset + t, layer.stateViews);
-      }
-      const row = outOffset + t;
-      for (let s = 0; s < outs.length; s++) outs[s]!.set(views[s]!, row * widths[s]!);
-    }
-    this.copyState(state, heap, false);
+    if (this.causal) this.runCausal(kernel, ids, state, targets, outOffset, hook);
+    else this.runWhole(kernel, ids, state, targets);
   }
 
   dispose(): void {
     this.kernel = undefined;
-    for (const layer of this.layers) {
+    for (const layer of [...this.layers, ...this.backward]) {
+      if (!layer) continue;
       layer.views.clear();
       layer.stateViews = [];
     }
@@ -242,6 +214,97 @@ export class ArrayRunner implements StreamingRunner {
   private live(): MatVecKernel {
     if (!this.kernel) throw new Error('The runner has been disposed');
     return this.kernel;
+  }
+
+  /** Where a sink copies from (`backward/…` components: the backward cell), checked to hold `rows` rows. */
+  private target(sink: ComponentSink, rows: number): SinkTarget {
+    const backward = sink.component.startsWith(BACKWARD_PREFIX);
+    const cell = backward ? this.backward[sink.layer] : this.layers[sink.layer];
+    const view = cell?.views.get(backward ? sink.component.slice(BACKWARD_PREFIX.length) : sink.component);
+    if (!cell || !view) throw new RangeError(`run: layer ${sink.layer} has no component "${sink.component}"`);
+    if (rows * cell.units > sink.out.length) {
+      throw new RangeError(`run: the ${sink.component} sink of layer ${sink.layer} holds fewer than ${rows} rows`);
+    }
+    return { cell, view, out: sink.out };
+  }
+
+  /** Token by token through every layer, from `state`. */
+  private runCausal(
+    kernel: MatVecKernel,
+    ids: Int32Array,
+    state: Float32Array,
+    targets: SinkTarget[],
+    outOffset: number,
+    hook?: StateHook,
+  ): void {
+    const heap = kernel.heap;
+    this.copyState(state, heap, true);
+    for (let t = 0; t < ids.length; t++) {
+      let x = this.firstProjection(kernel, this.layers[0]!, ids[t]!);
+      for (let l = 0; l < this.layers.length; l++) {
+        const layer = this.layers[l]!;
+        if (l > 0) {
+          const below = this.layers[l - 1]!;
+          kernel.matVec(below.h, below.units, layer.inputKernel, layer.width / PANEL, layer.bias, layer.projection);
+          x = layer.projection;
+        }
+        stepCell(kernel, layer, x);
+        if (hook) hook(l, outOffset + t, layer.stateViews);
+      }
+      const row = outOffset + t;
+      for (const s of targets) s.out.set(s.view, row * s.cell.units);
+    }
+    this.copyState(state, heap, false);
+  }
+
+  /**
+   * A whole text layer by layer (not causal): each cell over every token from a zero state, then
+   * the layer's outputs (a bidirectional layer's merged h) as the inputs of the layer above.
+   */
+  private runWhole(kernel: MatVecKernel, ids: Int32Array, state: Float32Array, targets: SinkTarget[]): void {
+    let below: Float32Array | undefined;
+    for (let l = 0; l < this.layers.length; l++) {
+      const keep = l < this.layers.length - 1;
+      const forward = this.sweep(kernel, this.layers[l]!, false, ids, below, targets, keep);
+      const backwardCell = this.backward[l];
+      if (backwardCell) {
+        const backward = this.sweep(kernel, backwardCell, true, ids, below, targets, keep);
+        below = keep ? mergeOutputs(this.merges[l]!, forward!, backward!, backwardCell.units) : undefined;
+      } else {
+        below = forward;
+      }
+    }
+    // The forward cells' last states, as TfjsRunner returns them.
+    this.copyState(state, kernel.heap, false);
+  }
+
+  /**
+   * One cell over every token from a zero state (`reverse`: from the last token to the first),
+   * reading the first layer's ids or, above it, `below` ([tokens, inputSize]). Row t of the sinks
+   * and of the returned h (when `keep`) is the cell's value at token t.
+   */
+  private sweep(
+    kernel: MatVecKernel,
+    cell: Layer,
+    reverse: boolean,
+    ids: Int32Array,
+    below: Float32Array | undefined,
+    targets: SinkTarget[],
+    keep: boolean,
+  ): Float32Array | undefined {
+    const { units, stateViews } = cell;
+    for (const s of stateViews) s.fill(0);
+    const mine = targets.filter((s) => s.cell === cell);
+    const steps = ids.length;
+    const outputs = keep ? new Float32Array(steps * units) : undefined;
+    for (let k = 0; k < steps; k++) {
+      const t = reverse ? steps - 1 - k : k;
+      const x = below ? this.belowProjection(kernel, cell, below, t) : this.firstProjection(kernel, cell, ids[t]!);
+      stepCell(kernel, cell, x);
+      if (outputs) outputs.set(stateViews[0]!, t * units);
+      for (const s of mine) s.out.set(s.view, t * units);
+    }
+    return outputs;
   }
 
   /** The flat state is, per layer, h then (LSTM) c, each `units` long, as in TfjsRunner. */
@@ -256,21 +319,102 @@ export class ArrayRunner implements StreamingRunner {
     }
   }
 
-  /** Address of x·W + b for the first layer. */
-  private firstProjection(kernel: MatVecKernel, id: number): number {
-    const layer = this.layers[0]!;
-    const { table, filled, embedding, embeddingSize } = this.input;
-    const panels = layer.width / PANEL;
+  /** Address of x·W + b for a first-layer cell. */
+  private firstProjection(kernel: MatVecKernel, cell: Layer, id: number): number {
+    const { table, filled } = cell;
+    const panels = cell.width / PANEL;
+    const x = this.embedding + id * this.embeddingSize;
     if (table < 0) {
-      kernel.matVec(embedding + id * embeddingSize, embeddingSize, layer.inputKernel, panels, layer.bias, layer.projection);
-      return layer.projection;
+      kernel.matVec(x, this.embeddingSize, cell.inputKernel, panels, cell.bias, cell.projection);
+      return cell.projection;
     }
-    const row = table + id * layer.width;
+    const row = table + id * cell.width;
     if (filled && filled[id] === 0) {
-      kernel.matVec(embedding + id * embeddingSize, embeddingSize, layer.inputKernel, panels, layer.bias, row);
+      kernel.matVec(x, this.embeddingSize, cell.inputKernel, panels, cell.bias, row);
       filled[id] = 1;
     }
     return row;
+  }
+
+  /** Address of x·W + b for a cell above the first layer, x being row t of the outputs below. */
+  private belowProjection(kernel: MatVecKernel, cell: Layer, below: Float32Array, t: number): number {
+    const n = cell.inputSize;
+    kernel.heap.set(below.subarray(t * n, (t + 1) * n), this.inputRow);
+    kernel.matVec(this.inputRow, n, cell.inputKernel, cell.width / PANEL, cell.bias, cell.projection);
+    return cell.projection;
+  }
+}
+
+/** A sink resolved to the cell and heap view it copies after each token. */
+interface SinkTarget {
+  cell: Layer;
+  view: Float32Array;
+  out: Float32Array;
+}
+
+/**
+ * Why the array runner cannot run a model, or undefined when it can. It implements the layer
+ * directions and merges of the architecture; an architecture object that was not validated
+ * (say, a merge added later) runs on tfjs instead (createStreamingRunner).
+ */
+export function arrayRunnerLimitation(model: LanguageModel): string | undefined {
+  for (const [i, layer] of model.architecture.layers.entries()) {
+    const direction = layer.direction ?? 'forward';
+    if (!LAYER_DIRECTIONS.includes(direction)) return `layer ${i} has direction "${String(direction)}"`;
+    if (isBidirectional(layer) && !DIRECTION_MERGES.includes(layer.merge!)) {
+      return `layer ${i} merges its two directions by "${String(layer.merge)}"`;
+    }
+  }
+  return undefined;
+}
+
+/** Copies a cell's weights into its heap blocks; `weight` reads the cell's `kernel`, `bias`… */
+function fillLayer(heap: Float32Array, layer: Layer, weight: (name: string) => Float32Array, vocabSize: number): void {
+  const columns = gateColumns(layer);
+  const bias = weight('bias');
+  if (layer.inputKernel >= 0) packPanels(heap, layer.inputKernel, weight('kernel'), layer.inputSize, bias.length, columns);
+  packPanels(heap, layer.recurrentKernel, weight('recurrent_kernel'), layer.units, bias.length, columns);
+  packPanels(heap, layer.bias, bias, 1, 0, columns);
+  if (layer.recurrentBias >= 0) packPanels(heap, layer.recurrentBias, weight('recurrent_bias'), 1, 0, columns);
+  if (layer.inputKernel < 0) {
+    // x·W for a one-hot x is row `id` of W: the projection table is W + b, laid out like the gates.
+    const w = weight('kernel');
+    for (let id = 0; id < vocabSize; id++) {
+      const row = layer.table + id * layer.width;
+      for (let j = 0; j < layer.width; j++) {
+        const s = columns[j]!;
+        if (s >= 0) heap[row + j] = w[id * bias.length + s]! + bias[s]!;
+      }
+    }
+  }
+  for (const [id, at] of componentAddresses(layer)) layer.views.set(id, heap.subarray(at, at + layer.units));
+  layer.stateViews = (layer.c >= 0 ? [layer.h, layer.c] : [layer.h]).map((at) => heap.subarray(at, at + layer.units));
+}
+
+/**
+ * What the layer above reads at each token of a bidirectional layer ([tokens, units] per
+ * direction): bidirectional.ts' mergeDirections on arrays, rounded to float32 as its ops are.
+ */
+function mergeOutputs(merge: DirectionMerge, forward: Float32Array, backward: Float32Array, units: number): Float32Array {
+  switch (merge) {
+    case 'concat': {
+      const out = new Float32Array(2 * forward.length);
+      for (let at = 0; at < forward.length; at += units) {
+        out.set(forward.subarray(at, at + units), 2 * at);
+        out.set(backward.subarray(at, at + units), 2 * at + units);
+      }
+      return out;
+    }
+    case 'sum':
+      return forward.map((f, k) => f + backward[k]!);
+    case 'ave':
+      return forward.map((f, k) => Math.fround(f + backward[k]!) / 2);
+    case 'mul':
+      return forward.map((f, k) => f * backward[k]!);
+    default: {
+      const unknown: never = merge;
+      throw new Error(`Unknown merge ${String(unknown)}`);
+    }
   }
 }
 
@@ -314,6 +458,13 @@ function componentAddresses(layer: Layer): [string, number][] {
 // One time step of each cell, on the heap; `x` is the address of the layer's x·W + b.
 // The formulas are those of rnnCell.ts, lstmCell.ts and gruCell.ts.
 // ---------------------------------------------------------------------------------------------
+
+/** One time step of a cell, whichever its direction: a backward cell is only fed tokens in reverse. */
+function stepCell(kernel: MatVecKernel, layer: Layer, x: number): void {
+  if (layer.kind === 'lstm') stepLstm(kernel, layer, x);
+  else if (layer.kind === 'gru') stepGru(kernel, layer, x);
+  else stepRnn(kernel, layer, x);
+}
 
 function stepRnn(kernel: MatVecKernel, layer: Layer, x: number): void {
   const { units, h, gates: pre, activation } = layer;

@@ -6,8 +6,8 @@ import type { ComponentSink, StateHook, StreamingRunner } from './streamingRunne
 /**
  * The reference StreamingRunner: the tfjs model itself, with the flat state converted to and
  * from tensors around each call. Exact by definition; slow for token-by-token editor work
- * because every step is a dozen tfjs ops. It is also the runner of a model with a bidirectional
- * layer, whose flat state holds the forward cells' states only.
+ * because every step is a dozen tfjs ops. A model with a bidirectional layer reads a whole text
+ * per call here too, and its flat state holds the forward cells' states only.
  */
 export class TfjsRunner implements StreamingRunner {
   readonly causal: boolean;

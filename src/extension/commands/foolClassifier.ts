@@ -48,16 +48,12 @@ export async function foolClassifier(s: Services, results: ResultsController): P
         ),
       { delayMs: 300 },
     );
-    const language = editor.document.languageId;
-    const column = editor.viewColumn ?? vscode.ViewColumn.One;
     const source = `${documentName(editor.document)}${editor.selection.isEmpty ? '' : ' (selection)'}`;
-    results.add(foolingCard(result, text, { document: source, maxFlips: MAX_FLIPS }), async (action) => {
-      if (action === 'open') {
-        const edited = await vscode.workspace.openTextDocument({ content: result.text, language });
-        await vscode.window.showTextDocument(edited, { preview: false, viewColumn: column });
-      } else if (action === 'openReport') {
-        await s.reports.show(result.flipped ? `Fooling edit: ${result.predicted}` : 'No fooling edit found', foolingReport(result));
-      }
+    results.add(foolingCard(result, text, { document: source, maxFlips: MAX_FLIPS }), {
+      kind: 'edit',
+      language: editor.document.languageId,
+      text: result.text,
+      report: { title: result.flipped ? `Fooling edit: ${result.predicted}` : 'No fooling edit found', markdown: foolingReport(result) },
     });
   } catch (e) {
     reportError(s.log, e, 'searching for a fooling edit');

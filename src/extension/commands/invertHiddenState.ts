@@ -12,7 +12,6 @@ import type { ResultsController } from '../panels/resultsController';
 import { inversionCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
-import { openHighlighted } from './openHighlighted';
 
 const STARTS = 8;
 const STEPS = 200;
@@ -58,9 +57,7 @@ export async function invertHiddenState(s: Services, results: ResultsController)
       { delayMs: 300 },
     );
     const card = inversionCard(result, { document: where, starts: STARTS, steps: STEPS });
-    results.add(card, async (action, row) => {
-      if (action === 'open' && row !== undefined) await openHighlighted(s, card.rows[row]!.tokens.join(''));
-    });
+    results.add(card, { kind: 'rowText' });
   } catch (e) {
     reportError(s.log, e, 'inverting the hidden state');
   }

@@ -12,7 +12,6 @@ import { maximizationCard } from '../resultCards';
 import type { Services } from '../services';
 import { reportError } from '../userErrors';
 import { chosenNeuron } from './chosenNeuron';
-import { openHighlighted } from './openHighlighted';
 
 const STARTS = 8;
 const STEPS = 200;
@@ -51,9 +50,7 @@ export async function maximizeNeuron(s: Services, results: ResultsController): P
       { delayMs: 300 },
     );
     const card = maximizationCard(result, { position: position.position, length: Number(lengthText), starts: STARTS, steps: STEPS });
-    results.add(card, async (action, row) => {
-      if (action === 'open' && row !== undefined) await openHighlighted(s, card.rows[row]!.tokens.join(''));
-    });
+    results.add(card, { kind: 'rowText' });
   } catch (e) {
     reportError(s.log, e, `maximizing ${name}`);
   }

@@ -74,20 +74,13 @@ export async function showSaliency(s: Services, results: ResultsController): Pro
         ? ''
         : ` · Σ attributions − (target − baseline) = ${formatSigned(result.completenessGap, 4)} (target ${formatSigned(result.targetValue, 3)}, baseline ${formatSigned(result.baselineValue ?? 0, 3)})`;
     // The card first: its panel opens beside (narrowing the editor) before the scores are painted.
-    const version = document.version;
-    const window = { start: result.starts[0]!, end: result.ends[result.ends.length - 1]! };
-    results.add(saliencyCard(result, text, { document: documentName(document), steps: IG_STEPS }), async (action) => {
-      if (action !== 'reveal') return;
-      if (document.isClosed || document.version !== version) {
-        void vscode.window.showInformationMessage(
-          `Neuron Lens: ${documentName(document)} changed since this saliency was computed; run Show Saliency at Cursor again.`,
-        );
-        return;
-      }
-      const range = new vscode.Range(document.positionAt(window.start), document.positionAt(window.end));
-      const column = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
-      const shown = await vscode.window.showTextDocument(document, { viewColumn: column, selection: range, preview: false });
-      shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // Its button selects the window again while the document holds the same text there.
+    const start = result.starts[0]!;
+    results.add(saliencyCard(result, text, { document: documentName(document), steps: IG_STEPS }), {
+      kind: 'window',
+      uri: document.uri.toString(),
+      start,
+      text: text.slice(start, result.ends[result.ends.length - 1]!),
     });
     s.overlay.show(editor, {
       title: `${method.label} of ${result.target}`,

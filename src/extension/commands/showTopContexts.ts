@@ -66,9 +66,9 @@ export async function showTopContexts(s: Services, results: ResultsController): 
     const contexts = [...result.most, ...result.least];
     const name = neuronShortName(neuron.layer, neuron.component, neuron.neuron);
     const corpusName = source.source === 'default' ? 'Moby-Dick (default corpus)' : 'this workspace';
-    results.add(contextsCard(result, { neuron: name, corpus: corpusName, top: TOP, window: WINDOW }, place), async (action, row) => {
-      const c = row === undefined ? undefined : contexts[row];
-      if (action === 'goTo' && c) await openContext(s, c);
+    results.add(contextsCard(result, { neuron: name, corpus: corpusName, top: TOP, window: WINDOW }, place), {
+      kind: 'places',
+      places: contexts.map((c) => ({ file: c.file, start: c.start, end: c.end })),
     });
     const items: ContextItem[] = [
       { label: 'Most active', kind: vscode.QuickPickItemKind.Separator },
@@ -89,7 +89,8 @@ export async function showTopContexts(s: Services, results: ResultsController): 
   }
 }
 
-async function openContext(s: Services, c: TopContext): Promise<void> {
+/** Opens a context's file with its token selected (also a results card's Go to: see runCardAction). */
+export async function openContext(s: Services, c: Pick<TopContext, 'file' | 'start' | 'end'>): Promise<void> {
   // The default corpus is the copy of Moby-Dick that ships beside the worker.
   const file = c.file === 'moby-dick' ? path.join(s.context.extensionPath, 'dist', 'moby-dick.txt') : c.file;
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));

@@ -1,8 +1,11 @@
 /**
  * Keeps the comparison panel showing two neurons on one document: the neuron shown in the editor
  * (it follows the highlighter, as the other panels do) and a second one the user picked, from the
- * same component or another. Edits recompute it after a pause, like the heatmap.
+ * same component or another. Edits recompute it after a pause, like the heatmap. The target is
+ * kept in workspace state, so a panel restored after a window reload computes it again.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pearson, spearman } from '../../shared/correlation';
 import type { ComparedNeuron, ComparisonData } from '../../shared/panelMessages';
@@ -16,9 +19,12 @@ import { ComparisonPanel, type ComparisonPanelHandlers } from './comparisonPanel
 import { type PanelServices, type PanelTarget, DocumentPanelController } from './documentPanelController';
 import { panelExporter } from './exportFile';
 import { componentOf } from './panelComponent';
+import { parseStoredComparison, storedComparison } from './storedComparison';
 
 /** Tokens listed where the two neurons disagree most. */
 const DISAGREEMENTS = 20;
+/** workspaceState key of the target (StoredComparison). */
+const TARGET_KEY = 'neuronLens.comparisonTarget';
 
 export interface ComparisonTarget extends PanelTarget {
   /** The first neuron, of the target's layer and component. */
@@ -52,7 +58,7 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
   private readonly export: ReturnType<typeof panelExporter>;
 
   constructor(s: PanelServices) {
-    super(s, 'neuronLens.comparisonTarget');
+    super(s, TARGET_KEY);
     this.export = panelExporter(s.log);
   }
 
@@ -72,17 +78,40 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
   ): Promise<void> {
     this.target = { uri: document.uri, layer: first.layer, component: first.component, neuron: first.neuron, second, secondModel };
     this.remember();
-    const panel = ComparisonPanel.createOrShow(this.s.context.extensionUri, this.handlers());
-    if (panel !== this.panel) {
-      this.panel = panel;
-      panel.onDidDispose(() => {
-        if (this.panel !== panel) return;
-        this.panel = undefined;
-        this.shown = undefined;
-        this.stop();
-      });
-    }
+    this.attach(ComparisonPanel.createOrShow(this.s.context.extensionUri, this.handlers()));
     await this.refresh(`Neuron Lens: comparing neurons on ${documentName(document)}`);
+  }
+
+  /**
+   * For the serializer: takes over the panel VS Code restored after a reload and computes the
+   * remembered comparison again (the page keeps nothing of it); a document or model folder that
+   * is gone meanwhile is said in the panel.
+   */
+  revive(webviewPanel: vscode.WebviewPanel): Promise<void> {
+    const stored = parseStoredComparison(this.s.context.workspaceState.get<unknown>(TARGET_KEY));
+    this.attach(ComparisonPanel.revive(webviewPanel, this.s.context.extensionUri, this.handlers()));
+    if (!stored) {
+      this.panel?.showError('Run "Neuron Lens: Compare Two Neurons…" (or "Compare Neuron Across Two Models…") to fill this panel.');
+      return Promise.resolve();
+    }
+    this.target = { ...stored, uri: vscode.Uri.parse(stored.uri) };
+    return this.refresh();
+  }
+
+  private attach(panel: ComparisonPanel): void {
+    if (panel === this.panel) return;
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.shown = undefined;
+      this.stop();
+    });
+  }
+
+  /** Keeps the whole target (both neurons, the other model) for the serializer. */
+  protected override remember(): void {
+    if (this.target) void this.s.context.workspaceState.update(TARGET_KEY, storedComparison(this.target));
   }
 
   private handlers(): ComparisonPanelHandlers {
@@ -139,6 +168,14 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
    */
   private async computeAcrossModels(target: ComparisonTarget, other: { dir: string; name: string }, signal: AbortSignal): Promise<void> {
     const model = await this.requireModel(target);
+    // Deleted or moved since it was picked (a panel restored after a reload compares it again).
+    if (!fs.existsSync(path.join(other.dir, 'model.json'))) {
+      throw new EngineError(
+        `The other model, ${other.name}, is no longer at ${other.dir}: run "Compare Neuron Across Two Models…" with a model folder that exists`,
+        'not-found',
+        true,
+      );
+    }
     const selected = this.s.selection.current;
     if (selected && selected.layer === target.layer && selected.component === target.component) target.neuron = selected.neuron;
     target.second = { layer: target.layer, component: target.component, neuron: target.neuron };
@@ -207,6 +244,8 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
     };
     this.shown = { version: analysis.version, starts: analysis.starts, ends: analysis.ends, count };
     this.panel.showComparison(data);
+    // The first lane may have moved to the neuron shown in the editor.
+    this.remember();
   }
 
   private async revealToken(index: number): Promise<void> {

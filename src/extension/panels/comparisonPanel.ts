@@ -31,6 +31,16 @@ export class ComparisonPanel extends WebviewPanelBase<ComparisonPanelHandlers> {
     return new ComparisonPanel(panel, extensionUri, handlers);
   }
 
+  /**
+   * For a WebviewPanelSerializer registered for `neuronLens.comparison`: takes over a panel VS Code
+   * restored after a reload. The page keeps no data; the owner computes the comparison again.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: ComparisonPanelHandlers): ComparisonPanel {
+    ComparisonPanel.instance?.dispose();
+    WebviewPanelBase.restoreOptions(panel, extensionUri);
+    return new ComparisonPanel(panel, extensionUri, handlers);
+  }
+
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: ComparisonPanelHandlers) {
     super(panel, extensionUri, 'comparison', 'Neuron Comparison', handlers);
     ComparisonPanel.instance = this;

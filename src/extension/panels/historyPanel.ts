@@ -13,7 +13,8 @@ export interface HistoryPanelHandlers extends PanelExportHandler {
  * (a slider over the checkpoints colouring the text, small multiples of all of them, each
  * feature's d over training and when it emerged). One at a time, beside the editor; the page is
  * recreated when shown again and gets the latest data on `ready`. A history is computed once per
- * command (it reads every snapshot from disk), so it does not follow edits.
+ * command (it reads every snapshot from disk), so it does not follow edits; the page keeps it
+ * with setState, which brings it back after a window reload.
  */
 export class HistoryPanel extends WebviewPanelBase<HistoryPanelHandlers> {
   static readonly viewType = 'neuronLens.history';
@@ -30,6 +31,17 @@ export class HistoryPanel extends WebviewPanelBase<HistoryPanelHandlers> {
     const open = HistoryPanel.instance;
     if (open) return open.adopt(handlers);
     const panel = WebviewPanelBase.openBeside(HistoryPanel.viewType, 'Neuron Across Training', extensionUri);
+    return new HistoryPanel(panel, extensionUri, handlers);
+  }
+
+  /**
+   * For a WebviewPanelSerializer registered for `neuronLens.history`: takes over a panel VS Code
+   * restored after a reload. The history cannot be recomputed (see historyState): the owner checks
+   * the page's saved state and shows the history it holds, or says why there is none.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: HistoryPanelHandlers): HistoryPanel {
+    HistoryPanel.instance?.dispose();
+    WebviewPanelBase.restoreOptions(panel, extensionUri);
     return new HistoryPanel(panel, extensionUri, handlers);
   }
 

@@ -14,7 +14,7 @@ export interface ResultsPanelHandlers extends PanelExportHandler {
  * The results panel: the text investigations (maximisation, top contexts, saliency, fooling,
  * inversion) as a list of cards, newest first. One at a time, beside the editor, opened without
  * taking focus (a command's quick pick keeps it); the page is recreated when shown again and gets
- * the list on `ready`.
+ * the list on `ready`, also after a window reload (ResultsController keeps the cards).
  */
 export class ResultsPanel extends WebviewPanelBase<ResultsPanelHandlers> {
   static readonly viewType = 'neuronLens.results';
@@ -31,6 +31,16 @@ export class ResultsPanel extends WebviewPanelBase<ResultsPanelHandlers> {
     const open = ResultsPanel.instance;
     if (open) return open.adopt(handlers);
     const panel = WebviewPanelBase.openBeside(ResultsPanel.viewType, ResultsPanel.title, extensionUri);
+    return new ResultsPanel(panel, extensionUri, handlers);
+  }
+
+  /**
+   * For a WebviewPanelSerializer registered for `neuronLens.results`: takes over a panel VS Code
+   * restored after a reload. The page keeps no cards; the owner sends the ones it kept.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: ResultsPanelHandlers): ResultsPanel {
+    ResultsPanel.instance?.dispose();
+    WebviewPanelBase.restoreOptions(panel, extensionUri);
     return new ResultsPanel(panel, extensionUri, handlers);
   }
 
