@@ -1053,6 +1053,34 @@ try {
     log(`event loop max delay during highlighting: ${delays.join(', ')} ms`);
     for (const d of delays) assert.ok(d < 50, `event loop blocked for ${d} ms during highlighting`);
   }
+
+  // ---- Reload the window: the results, across-training and comparison panels come back with
+  // what they showed (the results cards from the extension's store, the history from the page's).
+  const cardsBefore = await waitFor('the results cards', async () => {
+    const frame = await panelFrame(vsc, '.result-card', 'results');
+    return (await frame.locator('.result-card').count()) || undefined;
+  });
+  await page.reload();
+  await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: 90_000 });
+  const restoredResults = await panelFrame(vsc, '.result-card[data-kind="inversion"]', 'restored results');
+  const cardsAfter = await restoredResults.locator('.result-card').count();
+  // A panel in a background tab is restored when its tab is shown.
+  await page.locator('.tabs-container .tab', { hasText: 'Training: ' }).first().click();
+  const restoredHistory = await panelFrame(vsc, '#checkpoint-step', 'restored history');
+  const restoredStep = await waitFor('the restored checkpoint', async () => {
+    const t = await restoredHistory.locator('#checkpoint-step').innerText();
+    return t.includes('4 of 4') && t;
+  });
+  await page.locator('.tabs-container .tab', { hasText: 'Compare: ' }).first().click();
+  const restoredComparison = await panelFrame(vsc, '.correlations', 'restored comparison');
+  const restoredCorrelations = await waitFor('the restored correlations', async () => {
+    const t = await restoredComparison.locator('.correlations').innerText();
+    return /Pearson r = [-−]?\d/.test(t) && t;
+  });
+  log(`after a reload: ${cardsAfter} of ${cardsBefore} results cards, history at ${restoredStep}, comparison ${restoredCorrelations}`);
+  assert.equal(cardsAfter, cardsBefore, 'every results card comes back');
+  assert.equal(restoredCorrelations, correlations, 'the comparison comes back with the same correlations');
+  await shot(vsc, 'restored');
 } catch (e) {
   failed = true;
   console.error(e);
