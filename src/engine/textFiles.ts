@@ -1,15 +1,12 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DEFAULT_MAX_TEXT_BYTES, decodeText, readTextFile } from './corpus';
 import { NeuronLensError } from './errors';
+import { folderFiles } from './folderFiles';
 
 export interface TextFile {
   path: string;
   text: string;
 }
-
-/** Folders nobody means to search: version control, dependencies, build output. */
-const SKIPPED_FOLDERS = new Set(['node_modules', 'out', 'dist']);
 
 /**
  * The text files named by `paths`: files as given, folders walked recursively in name order
@@ -28,22 +25,15 @@ export function collectTextFiles(paths: readonly string[], maxTotalBytes = DEFAU
     }
     out.push({ path: file, text });
   };
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full);
-      } else if (entry.isFile()) {
-        const bytes = fs.readFileSync(full);
-        let text: string;
-        try {
-          text = decodeText(bytes, full);
-        } catch {
-          continue;
-        }
-        add(full, text);
+  const readFolder = (dir: string) => {
+    for (const file of folderFiles(dir)) {
+      let text: string;
+      try {
+        text = decodeText(fs.readFileSync(file), file);
+      } catch {
+        continue;
       }
+      add(file, text);
     }
   };
   for (const p of paths) {
@@ -55,7 +45,7 @@ export function collectTextFiles(paths: readonly string[], maxTotalBytes = DEFAU
     }
     if (stat.isDirectory()) {
       const before = out.length;
-      walk(p);
+      readFolder(p);
       if (out.length === before) throw new NeuronLensError(`${p} contains no text files`);
     } else {
       add(p, readTextFile(p, maxTotalBytes));

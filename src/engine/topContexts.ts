@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BoundedHeap } from './boundedHeap';
 import { DEFAULT_CORPUS, DEFAULT_MAX_TEXT_BYTES, mobyDick, readTextFile } from './corpus';
+import { folderFiles } from './folderFiles';
 import { NeuronLensError, isNeuronLensError, throwIfAborted } from './errors';
 import { createStreamingRunner } from './inference/createRunner';
 import type { LanguageModel } from './languageModel';
@@ -243,7 +244,7 @@ export function segmentEnd(text: string, from: number, target: number): number {
 
 /**
  * The documents of a corpus: the default corpus (`moby-dick`), one text file, or every file of
- * a folder and its sub-folders in path order (hidden files and folders skipped).
+ * a folder and its sub-folders in path order (see folderFiles for what is skipped).
  */
 export function corpusDocuments(spec: string, maxBytes = DEFAULT_MAX_TEXT_BYTES): CorpusDocument[] {
   if (spec === DEFAULT_CORPUS) {
@@ -256,23 +257,11 @@ export function corpusDocuments(spec: string, maxBytes = DEFAULT_MAX_TEXT_BYTES)
     throw new NeuronLensError(`Corpus not found: ${spec}`, 'not-found');
   }
   if (!stat.isDirectory()) return [{ name: path.basename(spec), bytes: stat.size, read: () => readTextFile(spec, maxBytes) }];
-  const docs: CorpusDocument[] = [];
-  const walk = (dir: string): void => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) {
-        docs.push({
-          name: path.relative(spec, full).split(path.sep).join('/'),
-          bytes: fs.statSync(full).size,
-          read: () => readTextFile(full, maxBytes),
-        });
-      }
-    }
-  };
-  walk(spec);
+  const docs: CorpusDocument[] = folderFiles(spec).map((full) => ({
+    name: path.relative(spec, full).split(path.sep).join('/'),
+    bytes: fs.statSync(full).size,
+    read: () => readTextFile(full, maxBytes),
+  }));
   if (docs.length === 0) throw new NeuronLensError(`The corpus folder ${spec} has no files`);
   return docs;
 }
