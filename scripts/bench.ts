@@ -31,6 +31,7 @@ import { measureAnalyses } from './benchAnalyses';
 import { measureEditor } from './benchEditor';
 import { measureHeatmap } from './benchHeatmap';
 import { MAXIMIZE_SPEED, measureMaximizeSpeed } from './maximizeSpeed';
+import { SALIENCY_SPEED, measureSaliencySpeed } from './saliencySpeed';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -151,6 +152,11 @@ async function main(): Promise<void> {
     unit: 'steps/s',
     peer: maximize.peer?.best,
     peerThreads: maximize.peer?.bestThreads,
+  });
+  rows.push({
+    what: `saliency at the cursor, default model: integrated gradients, ${SALIENCY_SPEED.steps} steps × ${SALIENCY_SPEED.tokens} tokens`,
+    ours: await measureSaliencySpeed(sample),
+    unit: 'ms',
   });
   const { tokens } = charTokenizer.encode(sample);
   for (const a of measureAnalyses(fast, tokens, ids)) rows.push({ what: a.what, ours: a.ms, unit: 'ms' });

@@ -46,7 +46,9 @@ import {
   ImageModelCache,
   describeImageModel,
   imageActivationsRequest,
+  imageDreamRequest,
   imageFoolRequest,
+  imageInvertRequest,
   imageMaximizeRequest,
   imageSaliencyRequest,
 } from './vision/imageRequests';
@@ -437,6 +439,26 @@ export class EngineSession {
 
   imageFool({ dir, input, target, settings }: EngineMethods['imageFool']['params'], signal?: AbortSignal): Result<'imageFool'> {
     return this.imageQueue.run(async () => imageFoolRequest(await this.imageModels.get(dir), input, target, settings, signal));
+  }
+
+  imageInvert(
+    { dir, ...params }: EngineMethods['imageInvert']['params'],
+    signal?: AbortSignal,
+    progress?: (p: Progress<'imageInvert'>) => void,
+  ): Result<'imageInvert'> {
+    return this.imageQueue.run(async () =>
+      imageInvertRequest(await this.imageModels.get(dir), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
+  }
+
+  imageDream(
+    { dir, ...params }: EngineMethods['imageDream']['params'],
+    signal?: AbortSignal,
+    progress?: (p: Progress<'imageDream'>) => void,
+  ): Result<'imageDream'> {
+    return this.imageQueue.run(async () =>
+      imageDreamRequest(await this.imageModels.get(dir), params, signal, (message, fraction) => progress?.({ message, fraction })),
+    );
   }
 
   /** Frees the active model, the image models and every cache (the worker's end, and tests). */

@@ -66,6 +66,8 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   imageMaximize: (p, signal, progress) => session.imageMaximize(p, signal, progress),
   imageSaliency: (p) => session.imageSaliency(p),
   imageFool: (p, signal) => session.imageFool(p, signal),
+  imageInvert: (p, signal, progress) => session.imageInvert(p, signal, progress),
+  imageDream: (p, signal, progress) => session.imageDream(p, signal, progress),
 };
 
 const running = new Map<number, AbortController>();

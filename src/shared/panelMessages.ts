@@ -1,3 +1,6 @@
+import { isArrayOf, isComponentId, isFiniteNumber, isInt, isIntList, isOneOf, isRecord, isStr, isStrList } from './messageChecks';
+import { NULL_MODELS, isRelevanceStatistic } from './relevanceStatistics';
+
 /**
  * Messages between the extension and its webview panels, defined once for both sides. Numbers
  * travel as typed arrays. Every message a webview sends is untrusted input: the extension checks
@@ -102,9 +105,6 @@ export type FromWebview =
   | { type: 'closeResult'; card: string }
   | { type: 'clearResults' };
 
-const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
-const isStr = (x: unknown, max = 1_000): x is string => typeof x === 'string' && x.length <= max;
-
 /** Checks a message from a webview; anything malformed (or from a compromised page) is dropped. */
 export function parseFromWebview(m: unknown): FromWebview | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
@@ -124,10 +124,8 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
       return isStr(x.statistic, 32) ? { type: 'setStatistic', statistic: x.statistic } : undefined;
     case 'setSpectrumOptions': {
       const band = x.band;
-      const okBand =
-        Array.isArray(band) && band.length === 2 && band.every((b) => typeof b === 'number' && b >= 0 && b <= 0.5) && band[0] <= band[1];
-      const okNeurons = x.neurons === undefined || (Array.isArray(x.neurons) && x.neurons.length <= 8192 && x.neurons.every(isInt));
-      if (!okBand || !okNeurons || (x.window !== 'none' && x.window !== 'hann') || (x.scale !== 'power' && x.scale !== 'amplitude')) {
+      const okNeurons = x.neurons === undefined || isIntList(x.neurons, 8192);
+      if (!isBand(band) || !okNeurons || (x.window !== 'none' && x.window !== 'hann') || (x.scale !== 'power' && x.scale !== 'amplitude')) {
         return undefined;
       }
       return {
@@ -440,9 +438,6 @@ function isButtons(x: unknown): x is ResultButton[] {
   );
 }
 
-const isStrList = (x: unknown, maxItems: number, maxLength: number): x is string[] =>
-  Array.isArray(x) && x.length <= maxItems && x.every((s) => isStr(s, maxLength));
-
 function isResultRow(x: unknown): x is ResultRow {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;
@@ -510,4 +505,270 @@ export function parseToResults(m: unknown): ToResults | undefined {
   if (!Array.isArray(cards) || cards.length > MAX_RESULT_CARDS || !cards.every(isResultCard)) return undefined;
   if (new Set(cards.map((c) => c.id)).size !== cards.length) return undefined;
   return { type: 'results', data: { cards } };
+}
+
+// ---- the heatmap, Fourier and training pages ---------------------------------------------------
+
+/** Extension → heatmap page. */
+export type ToHeatmap = Extract<ToWebview, { type: 'heatmap' | 'relevance' | 'selectNeuron' | 'error' }>;
+/** Extension → Fourier page. */
+export type ToFourier = Extract<ToWebview, { type: 'spectra' | 'selectNeuron' | 'error' }>;
+/** Extension → training page. */
+export type ToTraining = Extract<ToWebview, { type: 'training' | 'trainingPoint' | 'error' }>;
+
+const VALUE_RANGES: readonly HeatmapData['range'][] = ['signed', 'unit', 'unbounded'];
+const MAX_TITLE = 2_000;
+const MAX_MESSAGE = 10_000;
+/** As many tokens as the comparison accepts: far above neuronLens.maxTokens, far below what would stall a page. */
+const MAX_TOKENS = 1e7;
+/** Features of interest come from the page (64 at most) or from an experiment file, which sets no limit of its own. */
+const MAX_FEATURES = 1_000;
+const MAX_FEATURE_LENGTH = 10_000;
+const MAX_SPECTRUM_NEURONS = 100_000;
+const MAX_TRAINING_POINTS = 1e7;
+const TRAINING_STATES: readonly TrainingRunData['state'][] = ['running', 'finished', 'cancelled', 'failed'];
+
+const isTokenList = (x: unknown): x is string[] => Array.isArray(x) && x.length <= MAX_TOKENS && x.every((t) => typeof t === 'string');
+
+/** [lo, hi] in cycles per token, 0 ≤ lo ≤ hi ≤ 0.5. */
+function isBand(x: unknown): x is [number, number] {
+  return Array.isArray(x) && x.length === 2 && x.every((b) => isFiniteNumber(b) && b >= 0 && b <= 0.5) && x[0] <= x[1];
+}
+
+function parseError(x: Record<string, unknown>): { type: 'error'; message: string } | undefined {
+  return isStr(x.message, MAX_MESSAGE) ? { type: 'error', message: x.message } : undefined;
+}
+
+function parseHeatmapData(x: unknown): HeatmapData | undefined {
+  if (!isRecord(x)) return undefined;
+  const { title, layer, component, range, robustScale, tokens, firstToken, units, values, selectedNeuron } = x;
+  if (!isStr(title, MAX_TITLE) || !isInt(layer) || !isComponentId(component) || !isOneOf(range, VALUE_RANGES)) return undefined;
+  if (!isFiniteNumber(robustScale) || robustScale < 0 || !isTokenList(tokens) || !isInt(firstToken)) return undefined;
+  // An empty text passes: the page says so rather than staying blank.
+  if (!isInt(units) || units === 0 || !isArrayOf(values, Float32Array, tokens.length * units)) return undefined;
+  if (selectedNeuron !== undefined && !(isInt(selectedNeuron) && selectedNeuron < units)) return undefined;
+  return {
+    title,
+    layer,
+    component,
+    range,
+    robustScale,
+    tokens,
+    firstToken,
+    units,
+    values,
+    ...(selectedNeuron !== undefined ? { selectedNeuron } : {}),
+  };
+}
+
+function parseSignificance(x: unknown): RelevanceData['significance'] {
+  if (!isRecord(x)) return undefined;
+  const { permutations, nullModel, fdr, seed } = x;
+  return isInt(permutations) &&
+    permutations > 0 &&
+    isOneOf(nullModel, NULL_MODELS) &&
+    isFiniteNumber(fdr) &&
+    fdr > 0 &&
+    fdr < 1 &&
+    Number.isSafeInteger(seed)
+    ? { permutations, nullModel, fdr, seed: seed as number }
+    : undefined;
+}
+
+/**
+ * One feature's row of the relevance table: a score per neuron, top neurons among them, and (with
+ * a permutation test, and only then) p, q and significance per neuron.
+ */
+function isRelevanceFeature(x: unknown, units: number, tested: boolean): x is RelevanceData['features'][number] {
+  if (!isRecord(x)) return false;
+  const { feature, matches, scores, top, pValues, qValues, significant } = x;
+  const okTop =
+    Array.isArray(top) &&
+    top.length <= units &&
+    top.every((t: unknown) => isRecord(t) && isInt(t.neuron) && t.neuron < units && isFiniteNumber(t.score));
+  const okTest = tested
+    ? isArrayOf(pValues, Float64Array, units) && isArrayOf(qValues, Float64Array, units) && isArrayOf(significant, Uint8Array, units)
+    : pValues === undefined && qValues === undefined && significant === undefined;
+  return (
+    isStr(feature, MAX_FEATURE_LENGTH) && feature.length > 0 && isInt(matches) && isArrayOf(scores, Float32Array, units) && okTop && okTest
+  );
+}
+
+function parseRelevanceData(x: unknown): RelevanceData | undefined {
+  if (!isRecord(x)) return undefined;
+  const { statistic, statisticLabel, neutral, features } = x;
+  if (typeof statistic !== 'string' || !isRelevanceStatistic(statistic) || !isStr(statisticLabel, 500) || !isFiniteNumber(neutral))
+    return undefined;
+  const significance = parseSignificance(x.significance);
+  if (x.significance !== undefined && !significance) return undefined;
+  if (!Array.isArray(features) || features.length > MAX_FEATURES) return undefined;
+  // Every row is drawn against the first one's neurons.
+  const units = (features[0] as { scores?: unknown } | undefined)?.scores;
+  const n = units instanceof Float32Array ? units.length : 0;
+  if (features.length > 0 && n === 0) return undefined;
+  if (!features.every((f) => isRelevanceFeature(f, n, significance !== undefined))) return undefined;
+  return {
+    statistic,
+    statisticLabel,
+    neutral,
+    features: features as RelevanceData['features'],
+    ...(significance ? { significance } : {}),
+  };
+}
+
+/**
+ * Checks a message for the heatmap page: the matrix must be tokens × neurons, and every relevance
+ * row must score the same neurons, else the rows, the sort and the hover would disagree.
+ */
+export function parseToHeatmap(m: unknown): ToHeatmap | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.type) {
+    case 'heatmap': {
+      const data = parseHeatmapData(m.data);
+      return data && { type: 'heatmap', data };
+    }
+    case 'relevance': {
+      const data = parseRelevanceData(m.data);
+      return data && { type: 'relevance', data };
+    }
+    case 'selectNeuron':
+      return isInt(m.neuron) ? { type: 'selectNeuron', neuron: m.neuron } : undefined;
+    case 'error':
+      return parseError(m);
+    default:
+      return undefined;
+  }
+}
+
+/** Frequency bins in cycles per token: within [0, 0.5] and increasing, as the surface's x axis assumes. */
+function isFrequencyAxis(x: unknown): x is Float64Array {
+  if (!(x instanceof Float64Array) || x.length === 0 || x.length > MAX_TOKENS) return false;
+  for (let k = 0; k < x.length; k++) {
+    const f = x[k]!;
+    if (!(f >= 0 && f <= 0.5) || (k > 0 && !(f > x[k - 1]!))) return false;
+  }
+  return true;
+}
+
+function isPeak(x: unknown): x is SpectraData['peaks'][number]['peaks'][number] {
+  if (!isRecord(x)) return false;
+  const { frequency, period, value, ratio } = x;
+  return (
+    isFiniteNumber(frequency) &&
+    frequency >= 0 &&
+    frequency <= 0.5 &&
+    isFiniteNumber(period) &&
+    period > 0 &&
+    isFiniteNumber(value) &&
+    isFiniteNumber(ratio) &&
+    ratio >= 0
+  );
+}
+
+function parseSpectraData(x: unknown): SpectraData | undefined {
+  if (!isRecord(x)) return undefined;
+  const { title, tokens, frequencies, neurons, values, scale, window, band, ranking, peaks } = x;
+  if (!isStr(title, MAX_TITLE) || !isInt(tokens) || tokens < 2 || !isFrequencyAxis(frequencies)) return undefined;
+  if (!isIntList(neurons, MAX_SPECTRUM_NEURONS) || neurons.length === 0) return undefined;
+  if (!isArrayOf(values, Float32Array, neurons.length * frequencies.length)) return undefined;
+  if (!isOneOf(scale, ['power', 'amplitude'] as const) || !isOneOf(window, ['none', 'hann'] as const) || !isBand(band)) return undefined;
+  // Rankings and peaks name neurons by number: only the ones the surface has rows for.
+  const shown = new Set(neurons);
+  const okRanking =
+    Array.isArray(ranking) &&
+    ranking.length <= neurons.length &&
+    ranking.every((r: unknown) => isRecord(r) && isInt(r.neuron) && shown.has(r.neuron) && isFiniteNumber(r.score));
+  const okPeaks =
+    Array.isArray(peaks) &&
+    peaks.length <= neurons.length &&
+    peaks.every(
+      (p: unknown) =>
+        isRecord(p) &&
+        isInt(p.neuron) &&
+        shown.has(p.neuron) &&
+        Array.isArray(p.peaks) &&
+        p.peaks.length <= frequencies.length &&
+        p.peaks.every(isPeak),
+    );
+  if (!okRanking || !okPeaks) return undefined;
+  return {
+    title,
+    tokens,
+    frequencies,
+    neurons,
+    values,
+    scale,
+    window,
+    band: [band[0], band[1]],
+    ranking: ranking as SpectraData['ranking'],
+    peaks: peaks as SpectraData['peaks'],
+  };
+}
+
+/** Checks a message for the Fourier page: values must be neurons × frequencies, and the ranking and peaks of neurons it shows. */
+export function parseToFourier(m: unknown): ToFourier | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.type) {
+    case 'spectra': {
+      const data = parseSpectraData(m.data);
+      return data && { type: 'spectra', data };
+    }
+    case 'selectNeuron':
+      return isInt(m.neuron) ? { type: 'selectNeuron', neuron: m.neuron } : undefined;
+    case 'error':
+      return parseError(m);
+    default:
+      return undefined;
+  }
+}
+
+function parseTrainingPoint(x: unknown): TrainingPoint | undefined {
+  if (!isRecord(x)) return undefined;
+  const { step, trainBits, validationBits, tokensPerSecond, elapsedMs } = x;
+  const ok =
+    isInt(step) &&
+    isFiniteNumber(trainBits) &&
+    (validationBits === undefined || isFiniteNumber(validationBits)) &&
+    isFiniteNumber(tokensPerSecond) &&
+    tokensPerSecond >= 0 &&
+    isFiniteNumber(elapsedMs) &&
+    elapsedMs >= 0;
+  if (!ok) return undefined;
+  return { step, trainBits, ...(validationBits !== undefined ? { validationBits } : {}), tokensPerSecond, elapsedMs };
+}
+
+function parseTrainingRun(x: unknown): TrainingRunData | undefined {
+  if (!isRecord(x)) return undefined;
+  const { id, title, unit, totalSteps, learningRate, state, message } = x;
+  if (!isStr(id, 200) || id.length === 0 || !isStr(title, MAX_TITLE) || !isStr(unit, 100) || !isInt(totalSteps)) return undefined;
+  if (!isFiniteNumber(learningRate) || learningRate <= 0 || !isOneOf(state, TRAINING_STATES)) return undefined;
+  if (message !== undefined && !isStr(message, MAX_MESSAGE)) return undefined;
+  if (!Array.isArray(x.points) || x.points.length > MAX_TRAINING_POINTS) return undefined;
+  // Steps increase: the page drops a streamed point that is not past the last one it has.
+  const points: TrainingPoint[] = [];
+  for (const raw of x.points) {
+    const point = parseTrainingPoint(raw);
+    if (!point || (points.length > 0 && point.step <= points[points.length - 1]!.step)) return undefined;
+    points.push(point);
+  }
+  return { id, title, unit, totalSteps, learningRate, state, ...(message !== undefined ? { message } : {}), points };
+}
+
+/** Checks a message for the training page: a run with finite figures and increasing steps, or one more point. */
+export function parseToTraining(m: unknown): ToTraining | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.type) {
+    case 'training': {
+      const run = parseTrainingRun(m.run);
+      return run && { type: 'training', run };
+    }
+    case 'trainingPoint': {
+      const point = parseTrainingPoint(m.point);
+      return point && isStr(m.runId, 200) ? { type: 'trainingPoint', runId: m.runId, point } : undefined;
+    }
+    case 'error':
+      return parseError(m);
+    default:
+      return undefined;
+  }
 }

@@ -13,10 +13,14 @@ import type { InversionResult } from '../engine/optimization/featureInversion';
 import type { SpanMatch } from '../engine/patternSearch';
 import type { MaximizeOptions as ImageMaximizeSettings } from '../engine/vision/activationMaximization';
 import type { FoolOptions as ImageFoolSettings } from '../engine/vision/foolingImage';
+import type { InvertOptions as ImageInvertSettings } from '../engine/vision/featureInversion';
+import type { DreamOptions as ImageDreamSettings } from '../engine/vision/deepDream';
 import type {
   ImageActivationsResult,
+  ImageDreamResult,
   ImageFoolResult,
   ImageInputRef,
+  ImageInvertResult,
   ImageMaximizeResult,
   ImageModelDescription,
   ImageSaliencyResult,
@@ -482,6 +486,22 @@ export interface EngineMethods {
   imageFool: {
     params: { dir: string; input: ImageInputRef; target: number; settings?: Partial<Omit<ImageFoolSettings, 'signal'>> };
     result: ImageFoolResult;
+    progress: never;
+  };
+  /**
+   * Feature inversion: an image, from noise, whose features at `layer` match the input's, with the
+   * relative error before and after and the settings used. Progress per step; a cancelled one
+   * returns the reconstruction so far.
+   */
+  imageInvert: {
+    params: { dir: string; input: ImageInputRef; layer: string; settings?: Partial<Omit<ImageInvertSettings, 'signal'>> };
+    result: ImageInvertResult;
+    progress: never;
+  };
+  /** DeepDream: the input after gradient ascent on ½‖a‖² of `layer`. Progress per step; a cancelled one returns the image so far. */
+  imageDream: {
+    params: { dir: string; input: ImageInputRef; layer: string; settings?: Partial<Omit<ImageDreamSettings, 'signal'>> };
+    result: ImageDreamResult;
     progress: never;
   };
 }

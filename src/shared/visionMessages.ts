@@ -40,7 +40,8 @@ export interface VisionModelInfo {
 export type ToVision =
   | { type: 'visionModel'; model: VisionModelInfo }
   | { type: 'visionSection'; section: VisionSection }
-  | { type: 'visionBusy'; message: string | null }
+  /** What runs (null: nothing), and how far it is when known, from 0 to 1. */
+  | { type: 'visionBusy'; message: string | null; fraction?: number }
   | { type: 'error'; message: string };
 
 /** Vision page → extension. */
@@ -50,6 +51,8 @@ export type FromVision =
   | { type: 'visionOpenImage' }
   | { type: 'visionMaximize'; layer: string }
   | { type: 'visionFool'; target: number }
+  | { type: 'visionInvert'; layer: string }
+  | { type: 'visionDream'; layer: string }
   | { type: 'visionCancel' };
 
 const MAX_SIDE = 1024;
@@ -107,8 +110,12 @@ export function parseToVision(m: unknown): ToVision | undefined {
         section: { id: s.id, title: s.title, ...(s.note !== undefined ? { note: s.note } : {}), images: images as VisionImage[] },
       };
     }
-    case 'visionBusy':
-      return x.message === null || isStr(x.message, 500) ? { type: 'visionBusy', message: x.message } : undefined;
+    case 'visionBusy': {
+      if (x.message !== null && !isStr(x.message, 500)) return undefined;
+      if (x.fraction === undefined) return { type: 'visionBusy', message: x.message };
+      const ok = typeof x.fraction === 'number' && x.fraction >= 0 && x.fraction <= 1;
+      return ok ? { type: 'visionBusy', message: x.message, fraction: x.fraction as number } : undefined;
+    }
     case 'error':
       return isStr(x.message, 5_000) ? { type: 'error', message: x.message } : undefined;
     default:
@@ -133,6 +140,9 @@ export function parseFromVision(m: unknown): FromVision | undefined {
       return isStr(x.layer, 200) && x.layer.length > 0 ? { type: 'visionMaximize', layer: x.layer } : undefined;
     case 'visionFool':
       return isInt(x.target, 10_000) ? { type: 'visionFool', target: x.target } : undefined;
+    case 'visionInvert':
+    case 'visionDream':
+      return isStr(x.layer, 200) && x.layer.length > 0 ? { type: x.type, layer: x.layer } : undefined;
     case 'export':
       return (x.format === 'png' || x.format === 'csv') && isStr(x.name, 100) && /^[\w .-]+$/.test(x.name) && isStr(x.content, 200_000_000)
         ? { type: 'export', format: x.format, name: x.name, content: x.content }

@@ -370,6 +370,42 @@ describe('Fourier panel', () => {
     }
   });
 
+  it('ignores malformed messages and keeps what it shows, then draws the next valid one', async () => {
+    const shown = async () => ({
+      title: await w.page.textContent('h1'),
+      ranking: await w.page.$$eval('.ranking-list [data-neuron]', (items) => items.map((i) => Number(i.getAttribute('data-neuron')))),
+      spectrum: await w.page.textContent('.spectrum h2'),
+      errorHidden: await w.page.isHidden('.error'),
+    });
+    const before = await shown();
+    const ranked = data.ranking.map((r) => r.neuron);
+    assert.deepEqual(before, { title: data.title, ranking: ranked, spectrum: before.spectrum, errorHidden: true });
+    // Each would retitle the panel or re-rank it if it were accepted.
+    const other = { ...data, title: 'other layer', ranking: [...data.ranking].reverse() };
+    const bad = [
+      null,
+      'spectra',
+      { type: 'spectra' },
+      { type: 'spectra', data: { ...other, values: data.values.subarray(1) } },
+      { type: 'spectra', data: { ...other, frequencies: Float32Array.from(data.frequencies) } },
+      { type: 'spectra', data: { ...other, neurons: [0, -1, 2] } },
+      { type: 'spectra', data: { ...other, ranking: [{ neuron: 5, score: 1 }] } },
+      { type: 'spectra', data: { ...other, ranking: [{ neuron: 0, score: Number.NaN }] } },
+      { type: 'spectra', data: { ...other, band: [0.5, 0.4] } },
+      { type: 'spectra', data: { ...other, scale: 'decibel' } },
+      { type: 'spectra', data: { ...other, tokens: 1.5 } },
+      { type: 'selectNeuron', neuron: '2' },
+      { type: 'error', message: null },
+      { type: 'heatmap', data: other },
+    ];
+    for (const m of bad) await w.send(m as never);
+    assert.deepEqual(await shown(), before);
+    await w.send({ type: 'spectra', data: other });
+    await w.send({ type: 'selectNeuron', neuron: 2 });
+    assert.deepEqual(await shown(), { title: 'other layer', ranking: [...ranked].reverse(), spectrum: 'Neuron 2', errorHidden: true });
+    await w.send({ type: 'spectra', data });
+  });
+
   it('shows an error from the extension', async () => {
     await w.send({ type: 'error', message: 'The document has fewer than 2 tokens.' });
     assert.equal(await w.page.textContent('.error'), 'The document has fewer than 2 tokens.');

@@ -742,6 +742,62 @@ describe('heatmap panel', () => {
     await zoomed.close();
   });
 
+  it('ignores malformed messages and keeps what it shows, then draws the next valid one', async () => {
+    const w = await open();
+    await showFixture(w);
+    const shown = async () => ({
+      title: await w.page.textContent('h1.title'),
+      subtitle: await w.page.textContent('.subtitle'),
+      banner: await w.page.isHidden('.banner'),
+      relevance: await w.page.isHidden('.relevance'),
+    });
+    const before = await shown();
+    assert.deepEqual(before, {
+      title: 'moby.txt',
+      subtitle: `layer 0 · h · ${TOKENS.length} tokens × 8 neurons`,
+      banner: true,
+      relevance: true,
+    });
+    // Each would retitle the panel, raise the banner or show relevance if it were accepted.
+    const other = { ...heatmapData(), title: 'other.txt' };
+    const scores = relevanceData([' ']);
+    const bad = [
+      null,
+      'heatmap',
+      { type: 'heatmap' },
+      { type: 'heatmap', data: { ...other, values: VALUES.subarray(1) } },
+      { type: 'heatmap', data: { ...other, values: Array.from(VALUES) } },
+      { type: 'heatmap', data: { ...other, units: 0 } },
+      { type: 'heatmap', data: { ...other, range: 'log' } },
+      { type: 'heatmap', data: { ...other, selectedNeuron: UNITS } },
+      { type: 'heatmap', data: { ...other, firstToken: -1 } },
+      { type: 'relevance', data: { ...scores, neutral: Number.NaN } },
+      {
+        type: 'relevance',
+        data: { ...scores, features: [{ ...scores.features[0]!, scores: Float64Array.from(scores.features[0]!.scores) }] },
+      },
+      // Well-formed, but for a layer of 9 neurons while 8 are shown.
+      { type: 'relevance', data: { ...scores, features: [{ ...scores.features[0]!, scores: new Float32Array(UNITS + 1) }] } },
+      { type: 'relevance', data: { ...scores, features: [{ ...scores.features[0]!, top: [{ neuron: UNITS, score: 1 }] }] } },
+      { type: 'selectNeuron', neuron: -1 },
+      { type: 'error', message: 42 },
+      { type: 'spectra', data: other },
+    ];
+    for (const m of bad) await w.send(m as never);
+    await settle(w);
+    assert.deepEqual(await shown(), before);
+    // The same messages well-formed are drawn.
+    const rendersBefore = await renders(w);
+    await w.send({ type: 'heatmap', data: other });
+    await rendered(w, rendersBefore);
+    await w.send({ type: 'relevance', data: scores });
+    await settle(w);
+    assert.deepEqual(await shown(), { ...before, title: 'other.txt', relevance: false });
+    await w.send({ type: 'error', message: 'The model changed.' });
+    assert.equal(await w.page.textContent('.banner'), 'The model changed.');
+    await w.close();
+  });
+
   it('runs under the extension’s Content Security Policy, components styled, without violations', async () => {
     const csp = await openUnderCsp('heatmap', 'Neuron Heatmap', { width: 1000, height: 700 });
     try {

@@ -411,6 +411,51 @@ describe('Side panel', () => {
     assert.equal(await w.page.isVisible('.list-status'), false);
   });
 
+  it('ignores malformed messages and keeps what it shows, then draws the next valid one', async () => {
+    const shown = async () => ({
+      model: await text(w, '.model-name'),
+      heading: await text(w, '.list-heading'),
+      rows: (await rowOrder(w)).length,
+      status: await w.page.isVisible('.list-status'),
+      chips: await w.page.$$eval('.feature-chips .chip', (els) => els.map((e) => e.textContent)),
+    });
+    const before = await shown();
+    assert.deepEqual(before, {
+      model: MODEL.name,
+      heading: 'hidden state (h), layer 0 on sample.txt · 1,000 tokens',
+      rows: UNITS,
+      status: false,
+      chips: before.chips,
+    });
+    assert.equal(before.chips.length, 3);
+    // Each would rename the model, replace the list, show a status or change the features if it were accepted.
+    const other = { ...neurons(4), document: 'other.txt' };
+    const bad = [
+      null,
+      'model',
+      { type: 'model' },
+      { type: 'model', model: { ...MODEL, name: 'other', layers: [] } },
+      { type: 'model', model: { ...MODEL, name: 'other', components: [{ id: '<b>h</b>', label: 'hidden' }] } },
+      { type: 'model', model: { ...MODEL, name: 'other', parameters: Number.NaN } },
+      { type: 'neurons', data: { ...other, sparklines: other.sparklines.subarray(1) } },
+      { type: 'neurons', data: { ...other, mean: Array.from(other.mean) } },
+      { type: 'neurons', data: { ...other, std: Float64Array.from(other.std) } },
+      { type: 'neurons', data: { ...other, units: 4.5 } },
+      { type: 'neurons', data: { ...other, lo: Number.NaN } },
+      { type: 'neuronsStatus', message: 'Reading other.txt…' },
+      { type: 'neuronsStatus', message: 7, busy: false },
+      { type: 'features', features: ['x', 1], file: 'x.json', exists: true },
+      { type: 'selection', selection: { layer: 0, component: 'h', neuron: -3 } },
+      { type: 'heatmap', data: other },
+    ];
+    for (const m of bad) await send(w, m as never);
+    assert.deepEqual(await shown(), before);
+    assert.deepEqual(await w.page.$$eval('.neuron-row.selected', (els) => els.map((e) => e.id)), ['neuron-row-3']);
+    await send(w, { type: 'neurons', data: other });
+    assert.deepEqual(await shown(), { ...before, heading: 'hidden state (h), layer 0 on other.txt · 1,000 tokens', rows: 4 });
+    await send(w, { type: 'neurons', data: neurons() });
+  });
+
   it('keeps only the rows in view in the page for a layer of 1,024 neurons, and paints them where they scroll to', async () => {
     await send(w, { type: 'neurons', data: neurons(1024) });
     await frames(w);

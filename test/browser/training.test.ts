@@ -153,6 +153,38 @@ describe('Training panel', () => {
     assert.notEqual(chart.last[0]!.y, 9);
   });
 
+  it('ignores malformed runs and points, then draws the next valid point', async () => {
+    const run = store.current!;
+    const point = { step: 61, trainBits: 9, tokensPerSecond: 1, elapsedMs: 1 };
+    // Each would retitle the panel, restart the chart or add a point if it were accepted.
+    const other = { ...run, id: 'other-run', title: 'other run', points: run.points.slice(0, 5) };
+    const bad = [
+      null,
+      { type: 'training' },
+      { type: 'training', run: { ...other, learningRate: Number.NaN } },
+      { type: 'training', run: { ...other, state: 'paused' } },
+      { type: 'training', run: { ...other, points: [other.points[1], other.points[0]] } },
+      { type: 'training', run: { ...other, points: [{ ...other.points[0]!, trainBits: '4.5' }] } },
+      { type: 'training', run: { ...other, totalSteps: -1 } },
+      { type: 'trainingPoint', runId: run.id, point: { ...point, trainBits: Number.NaN } },
+      { type: 'trainingPoint', runId: run.id, point: { ...point, step: 61.5 } },
+      { type: 'trainingPoint', runId: run.id, point: { ...point, elapsedMs: -1 } },
+      { type: 'trainingPoint', runId: run.id },
+      { type: 'error', message: { text: 'x' } },
+      { type: 'spectra', data: other },
+    ];
+    for (const m of bad) await w.send(m as never);
+    assert.deepEqual((await chartView(w)).lengths, [60, 60, 3]);
+    assert.equal(await text(w, 'h1'), 'moby-dick char lstm');
+    assert.equal(await text(w, '#fig-step'), '60 / 200');
+    assert.equal(await w.page.isHidden('.error'), true);
+    store.add(progress(++step, 2000));
+    await w.page.locator('#fig-step', { hasText: /^61 \/ 200$/ }).waitFor();
+    const chart = await chartView(w);
+    assert.deepEqual(chart.lengths, [61, 61, 3]);
+    assert.deepEqual(chart.last[0], { x: 61, y: store.current!.points[60]!.trainBits });
+  });
+
   it('restores the whole run in a reopened panel, mid-training', async () => {
     while (step < 70) store.add(progress(++step, 2000));
     const again = await openWebview('training', { state: await w.savedState() });

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { ImageDreamResult, ImageInputData, ImageInvertResult } from '../../src/engine/vision/imageRequests';
+import { dreamSection, inversionSection } from '../../src/extension/panels/visionSections';
 import type { VisionImage, VisionModelInfo, VisionSection } from '../../src/shared/visionMessages';
 import { integerZoom, pictureZoom } from '../../webview/vision/imagePixels';
 import { type CspPage, closeBrowser, openUnderCsp } from './webviewHarness';
@@ -15,6 +17,8 @@ import { type CspPage, closeBrowser, openUnderCsp } from './webviewHarness';
 interface PageElement {
   readonly dataset: Record<string, string | undefined>;
   readonly textContent: string | null;
+  readonly hidden: boolean;
+  readonly value: number;
   readonly width: number;
   readonly height: number;
   getBoundingClientRect(): { left: number; top: number; width: number; height: number };
@@ -50,6 +54,48 @@ function gallery(): VisionSection {
   });
   return { id: 'gallery', title: 'Filters of conv1', note: 'L2 decay 0.001 · jitter 1 px · blur every 10 steps', images };
 }
+
+/** A 6×6 input, dark but for one bright pixel, as the engine returns it with a test digit. */
+const INPUT_SIDE = 6;
+const INPUT_BRIGHT = { x: 1, y: 4 };
+function input(): ImageInputData {
+  const pixels = new Float32Array(INPUT_SIDE * INPUT_SIDE);
+  pixels[INPUT_BRIGHT.y * INPUT_SIDE + INPUT_BRIGHT.x] = 1;
+  return { label: 'test digit 3', trueClass: 5, pixels, shape: [INPUT_SIDE, INPUT_SIDE, 1] };
+}
+
+/** A result image of grey 0.5 with one pixel at 0.25 at (x, y). */
+function resultImage(x: number, y: number): Float32Array {
+  const pixels = new Float32Array(INPUT_SIDE * INPUT_SIDE).fill(0.5);
+  pixels[y * INPUT_SIDE + x] = 0.25;
+  return pixels;
+}
+
+const INVERSION: ImageInvertResult = {
+  input: input(),
+  layer: 'conv1',
+  image: resultImage(4, 2),
+  initialRelativeError: 1.25,
+  finalRelativeError: 0.0625,
+  distance: 0.5,
+  featureNorm: 8,
+  steps: 300,
+  settings: { steps: 300, learningRate: 0.05, l2: 1e-4, tv: 1e-3, range: [0, 1], noise: 0.1, seed: 1 },
+  elapsedMs: 2_500,
+  cancelled: false,
+};
+
+const DREAM: ImageDreamResult = {
+  input: input(),
+  layer: 'dense1',
+  image: resultImage(0, 5),
+  initialObjective: 2,
+  finalObjective: 9.5,
+  steps: 20,
+  settings: { steps: 20, learningRate: 0.02, jitter: 1, range: [0, 1], seed: 1 },
+  elapsedMs: 40,
+  cancelled: false,
+};
 
 async function open(): Promise<CspPage> {
   const w = await openUnderCsp('vision', 'Image Model', { width: 1000, height: 800 });
@@ -233,6 +279,112 @@ describe('vision panel', () => {
       assert.equal(exported.format, 'png');
       assert.equal(exported.name, 'digits-cnn Filters of conv1.png');
       assert.match(String(exported.content), /^data:image\/png;base64,/);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('draws the inversion and DeepDream rows as original | result, each pixel at its zoomed block, with hover and PNG export', async () => {
+    const w = await open();
+    try {
+      await w.page.evaluate((m) => window.postMessage({ type: 'visionModel', model: m }, '*'), MODEL as unknown as Record<string, unknown>);
+      await sendSection(w, inversionSection(INVERSION));
+      await sendSection(w, dreamSection(DREAM));
+      const zoom = integerZoom(INPUT_SIDE, INPUT_SIDE, 168);
+      assert.ok(zoom > 1);
+      const shown = await w.page.evaluate(() => ({
+        titles: Array.from(document.querySelectorAll('section h2'), (e) => e.textContent),
+        notes: Array.from(document.querySelectorAll('.note'), (e) => e.textContent),
+        captions: Array.from(document.querySelectorAll('figcaption'), (c) => c.textContent),
+        canvases: Array.from(document.querySelectorAll('canvas.image'), (c) => [c.width, c.height]),
+      }));
+      assert.deepEqual(shown.titles, ['Feature inversion of conv1', 'DeepDream at dense1']);
+      assert.deepEqual(shown.notes, [
+        'relative error 1.25 (noise) → 0.0625 · ‖φ(x) − φ(x₀)‖ = 0.500 of ‖φ(x₀)‖ = 8.00 · 300 Adam steps, learning rate 0.05 · L2 0.0001 · TV 0.001 · noise 0.1, seed 1 · 2.5 s',
+        '½‖dense1‖² 2.00 → 9.50 · 20 steps of 0.02 · jitter 1 px · seed 1 · 40 ms',
+      ]);
+      assert.deepEqual(shown.captions, ['test digit 3', 'reconstruction from conv1', 'test digit 3', 'dream at dense1']);
+      assert.deepEqual(shown.canvases, Array(4).fill([INPUT_SIDE * zoom, INPUT_SIDE * zoom]));
+
+      const block = async (n: number, x: number, y: number): Promise<number[][]> => [
+        await canvasPixel(w, n, x * zoom, y * zoom),
+        await canvasPixel(w, n, x * zoom + zoom - 1, y * zoom + zoom - 1),
+      ];
+      const quarter = Math.round(0.25 * 255);
+      const half = Math.round(0.5 * 255);
+      // The originals: white at the bright pixel's whole block, black beside it.
+      for (const n of [0, 2]) {
+        assert.deepEqual(await block(n, INPUT_BRIGHT.x, INPUT_BRIGHT.y), [
+          [255, 255, 255],
+          [255, 255, 255],
+        ]);
+        assert.deepEqual(await canvasPixel(w, n, (INPUT_BRIGHT.x + 1) * zoom, INPUT_BRIGHT.y * zoom), [0, 0, 0]);
+      }
+      // The reconstruction's dark pixel at (4, 2) and the dream's at (0, 5), on the 0…1 range.
+      assert.deepEqual(await block(1, 4, 2), [
+        [quarter, quarter, quarter],
+        [quarter, quarter, quarter],
+      ]);
+      assert.deepEqual(await canvasPixel(w, 1, 4 * zoom - 1, 2 * zoom), [half, half, half]);
+      assert.deepEqual(await block(3, 0, 5), [
+        [quarter, quarter, quarter],
+        [quarter, quarter, quarter],
+      ]);
+      assert.deepEqual(await canvasPixel(w, 3, zoom, 5 * zoom), [half, half, half]);
+
+      const box = await w.page.evaluate(() => {
+        const r = document.querySelectorAll('canvas.image')[1]!.getBoundingClientRect();
+        return { left: r.left, top: r.top, width: r.width };
+      });
+      const cell = box.width / INPUT_SIDE;
+      await w.page.mouse.move(box.left + 4.5 * cell, box.top + 2.5 * cell);
+      assert.equal(await w.page.textContent('.pixel-readout'), 'reconstruction from conv1 (4, 2) = 0.2500');
+
+      await w.page.locator('section[data-id="dream"] vscode-button', { hasText: 'PNG' }).click();
+      const exported = ((await w.posted()) as unknown as Record<string, unknown>[]).at(-1)!;
+      assert.equal(exported.type, 'export');
+      assert.equal(exported.name, 'digits-cnn DeepDream at dense1.png');
+      assert.match(String(exported.content), /^data:image\/png;base64,/);
+      assert.deepEqual(w.errors, []);
+      assert.deepEqual(await w.violations(), []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('posts inversion and DeepDream requests for the chosen layers, and shows their progress with Cancel', async () => {
+    const w = await open();
+    try {
+      await w.page.evaluate((m) => window.postMessage({ type: 'visionModel', model: m }, '*'), MODEL as unknown as Record<string, unknown>);
+      await w.page.selectOption('#invert-layer', 'dense1');
+      await w.page.locator('vscode-button', { hasText: 'Invert' }).click();
+      await w.page.selectOption('#dream-layer', 'conv1');
+      await w.page.locator('vscode-button', { hasText: 'Dream' }).click();
+      const posted = (await w.posted()) as unknown as Record<string, unknown>[];
+      assert.deepEqual(posted.slice(1), [
+        { type: 'visionInvert', layer: 'dense1' },
+        { type: 'visionDream', layer: 'conv1' },
+      ]);
+
+      await w.page.evaluate(() =>
+        window.postMessage({ type: 'visionBusy', message: 'Inverting dense1: step 120 of 300…', fraction: 0.4 }, '*'),
+      );
+      await w.page.waitForFunction(() => !document.querySelector('.busy')!.hidden);
+      const busy = await w.page.evaluate(() => ({
+        text: document.querySelector('.busy')!.textContent,
+        bar: document.querySelector('.busy progress')!.hidden,
+        value: document.querySelector('.busy progress')!.value,
+      }));
+      assert.deepEqual(busy, { text: 'Inverting dense1: step 120 of 300… ', bar: false, value: 0.4 });
+      await w.page.locator('vscode-button', { hasText: 'Cancel' }).click();
+      assert.deepEqual(((await w.posted()) as unknown as Record<string, unknown>[]).at(-1), { type: 'visionCancel' });
+      // A job without a fraction (running the model) hides the bar; the end of the job hides the line.
+      await w.page.evaluate(() => window.postMessage({ type: 'visionBusy', message: 'Running the model…' }, '*'));
+      await w.page.waitForFunction(() => document.querySelector('.busy progress')!.hidden);
+      await w.page.evaluate(() => window.postMessage({ type: 'visionBusy', message: null }, '*'));
+      await w.page.waitForFunction(() => document.querySelector('.busy')!.hidden);
+      assert.equal(await w.page.isVisible('vscode-button:has-text("Cancel")'), false);
+      assert.deepEqual(w.errors, []);
     } finally {
       await w.close();
     }

@@ -87,6 +87,7 @@ const TITLES = {
   compare: paletteTitle('neuronLens.compareNeurons'),
   history: paletteTitle('neuronLens.showNeuronHistory'),
   invert: paletteTitle('neuronLens.invertHiddenState'),
+  compareAcross: paletteTitle('neuronLens.compareAcrossModels'),
 };
 
 // ------------------------------------------------------------------ workspace and model
@@ -135,6 +136,27 @@ cli(
   modelDir,
 );
 assert.ok(fs.existsSync(path.join(modelDir, 'model.json')), 'the CLI wrote no model.json');
+// A second model of the same shape and level (another seed, fewer steps), to compare a neuron across models.
+const otherModelDir = path.join(tmp, 'other-model');
+cli(
+  'train',
+  '--arch',
+  'lstm',
+  '--level',
+  'char',
+  '--hidden',
+  '32',
+  '--steps',
+  '20',
+  '--seed',
+  '2',
+  '--snapshot-every',
+  '0',
+  '--corpus',
+  'moby-dick',
+  '--out',
+  otherModelDir,
+);
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'neuronLens.modelPath': modelDir }, null, 2) + '\n');
 
@@ -459,6 +481,31 @@ async function startCommand(vsc, title) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Neuron Lens' }).waitFor({ state: 'visible', timeout: 30_000 });
 }
 
+/**
+ * Answers VS Code's simple file dialog (the browser's folder picker) with `dir`. The dialog fills
+ * in its start folder asynchronously: type the path only after that, and again if it was
+ * overwritten. Enter first navigates into the folder if the dialog has not caught up with the
+ * typed path, then accepts it: press it until the dialog closes.
+ */
+async function chooseFolder(vsc, dir) {
+  const input = vsc.page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await waitFor('the folder dialog to show its start folder', async () => (await input.inputValue()) !== '');
+  await waitFor(`the folder dialog to accept ${dir}`, async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== dir + '/') {
+      await input.fill(dir + '/');
+      await vsc.page.waitForTimeout(500);
+      return false;
+    }
+    await input.press('Enter');
+    return input.waitFor({ state: 'hidden', timeout: 2000 }).then(
+      () => true,
+      () => false,
+    );
+  });
+}
+
 /** Waits for a quick pick and picks the row whose label matches `label`. */
 async function pickRow(vsc, label) {
   const page = vsc.page;
@@ -567,27 +614,9 @@ try {
   await shot(vsc, 'file-open');
 
   // ---- Show Model Info: the extension activates, its worker reads the model folder.
-  await vsc.runCommand(TITLES.info);
   // No Explorer URI: the command asks for a folder (VS Code's simple file dialog in the browser).
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  // The dialog fills in its start folder asynchronously: type the path only after that, and
-  // again if it was overwritten. Enter first navigates into the folder if the dialog has not
-  // caught up with the typed path, then accepts it: press it until the dialog closes.
-  await waitFor('the folder dialog to show its start folder', async () => (await input.inputValue()) !== '');
-  await waitFor('the folder dialog to accept the model folder', async () => {
-    if (!(await input.isVisible())) return true;
-    if ((await input.inputValue()) !== modelDir + '/') {
-      await input.fill(modelDir + '/');
-      await page.waitForTimeout(500);
-      return false;
-    }
-    await input.press('Enter');
-    return input.waitFor({ state: 'hidden', timeout: 2000 }).then(
-      () => true,
-      () => false,
-    );
-  });
+  await startCommand(vsc, TITLES.info);
+  await chooseFolder(vsc, modelDir);
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /LSTM/i }).first();
   await toast.waitFor({ state: 'visible', timeout: 60_000 });
   log(`model info: ${(await toast.innerText()).replace(/\s+/g, ' ').slice(0, 160)}`);
@@ -1045,6 +1074,36 @@ try {
   );
   await shot(vsc, 'inversion');
 
+  // ---- The shown neuron against the same neuron of the second model: the comparison panel's
+  // correlations are the CLI's `compare --model-b`.
+  await page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
+  await startCommand(vsc, TITLES.compareAcross);
+  await chooseFolder(vsc, otherModelDir);
+  const acrossModels = await panelFrame(vsc, '.correlations', 'comparison');
+  const acrossCorrelations = await waitFor('the correlations across models', async () => {
+    const t = await acrossModels.locator('.correlations').innerText();
+    const label = await acrossModels.locator('#lane-b-label').innerText();
+    return /Pearson r = [-−]?\d/.test(t) && label.includes('other-model') && t;
+  });
+  const expectedAcross = cliAnalysis(
+    'compare',
+    editedText + 'abc',
+    '--layer',
+    String(status3.layer),
+    '--component',
+    status3.component,
+    '--neuron',
+    String(status3.neuron),
+    '--model-b',
+    otherModelDir,
+  );
+  log(
+    `across models: ${acrossCorrelations} (CLI: Pearson ${expectedAcross.pearson.toFixed(3)}, Spearman ${expectedAcross.spearman.toFixed(3)})`,
+  );
+  const acrossPearson = Number(acrossCorrelations.match(/Pearson r = ([-−]?[\d.]+)/)[1].replace('−', '-'));
+  assert.ok(Math.abs(acrossPearson - expectedAcross.pearson) < 0.0015, `panel ${acrossPearson}, CLI ${expectedAcross.pearson}`);
+  await shot(vsc, 'across-models');
+
   // ---- The extension host stayed responsive while highlighting.
   const channel = outputChannelText(vsc);
   const delays = [...channel.matchAll(/event loop max delay (\d+) ms during highlighting/g)].map((m) => Number(m[1]));
@@ -1056,12 +1115,14 @@ try {
 
   // ---- Reload the window: the results, across-training and comparison panels come back with
   // what they showed (the results cards from the extension's store, the history from the page's).
+  await page.locator('.tabs-container .tab', { hasText: 'Neuron Lens Results' }).first().click();
   const cardsBefore = await waitFor('the results cards', async () => {
     const frame = await panelFrame(vsc, '.result-card', 'results');
     return (await frame.locator('.result-card').count()) || undefined;
   });
   await page.reload();
   await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: 90_000 });
+  // The tab in front before the reload (results) is restored first; the others when shown.
   const restoredResults = await panelFrame(vsc, '.result-card[data-kind="inversion"]', 'restored results');
   const cardsAfter = await restoredResults.locator('.result-card').count();
   // A panel in a background tab is restored when its tab is shown.
@@ -1079,7 +1140,7 @@ try {
   });
   log(`after a reload: ${cardsAfter} of ${cardsBefore} results cards, history at ${restoredStep}, comparison ${restoredCorrelations}`);
   assert.equal(cardsAfter, cardsBefore, 'every results card comes back');
-  assert.equal(restoredCorrelations, correlations, 'the comparison comes back with the same correlations');
+  assert.equal(restoredCorrelations, acrossCorrelations, 'the comparison comes back with the same correlations');
   await shot(vsc, 'restored');
 } catch (e) {
   failed = true;

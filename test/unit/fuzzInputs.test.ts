@@ -243,7 +243,7 @@ describe('fuzz: webview messages', () => {
         if (s) {
           accepted.side++;
           if (s.type === 'runCommand') assert.ok((SIDE_PANEL_COMMANDS as readonly string[]).includes(s.command));
-          if (s.type === 'selectNeuron') assert.match(s.component, /^[a-z]{1,16}$/);
+          if (s.type === 'selectNeuron') assert.match(s.component, /^(?:backward\/)?[a-z]{1,16}$/);
         }
       }),
       { seed: SEED, numRuns: RUNS * 3, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false },

@@ -12,13 +12,24 @@ import { ImageClassifier } from '../../src/engine/vision/imageClassifier';
 import { exampleImage, splitByClass } from '../../src/engine/vision/imageDataset';
 import { saveImageModel } from '../../src/engine/vision/imageModelFolder';
 import { loadMnistDigits } from '../../src/engine/vision/mnistDigits';
-import { foolingSection, gallerySection, inputSection, layerSection } from '../../src/extension/panels/visionSections';
+import { deepDream } from '../../src/engine/vision/deepDream';
+import { invertFeatures } from '../../src/engine/vision/featureInversion';
+import { loadImageModel } from '../../src/engine/vision/imageModelFolder';
+import {
+  dreamSection,
+  foolingSection,
+  gallerySection,
+  inputSection,
+  inversionSection,
+  layerSection,
+} from '../../src/extension/panels/visionSections';
 import { type VisionSection, parseToVision } from '../../src/shared/visionMessages';
 import { tempDir } from './helpers';
 
 /**
  * The engine worker's image requests through EngineSession, on a tiny untrained ConvNet saved to a
- * folder: what the panel receives (shapes, probabilities, galleries, saliency, fooling) and that
+ * folder: what the panel receives (shapes, probabilities, galleries, saliency, fooling, inversion,
+ * DeepDream) and that
  * repeated requests leave no tensors behind.
  */
 
@@ -208,6 +219,142 @@ describe('image requests', () => {
     assert.match(fooling.note!, new RegExp(`L∞ = ${f.linf.toPrecision(3).replace('.', '\\.')}`));
   });
 
+  test('imageInvert reconstructs the input from noise: the relative error falls, with the settings, steps and timing', async () => {
+    const settings = { steps: 100, l2: 0, tv: 1e-3, learningRate: 0.05 };
+    const progress: { message?: string; fraction?: number }[] = [];
+    const r = await session.imageInvert({ dir, input: digit, layer: 'conv1', settings }, undefined, (p) => progress.push(p));
+    assert.equal(r.layer, 'conv1');
+    assert.ok(r.image instanceof Float32Array);
+    assert.equal(r.image.length, 28 * 28);
+    assert.deepEqual(r.input.shape, [28, 28, 1]);
+    assert.ok(r.image.every((v) => v >= 0 && v <= 1));
+    assert.ok(r.finalRelativeError < 0.7 * r.initialRelativeError, `${r.initialRelativeError} → ${r.finalRelativeError}`);
+    assert.ok(Math.abs(r.distance - r.finalRelativeError * r.featureNorm) < 1e-6 * r.featureNorm);
+    assert.ok(r.featureNorm > 0);
+    assert.deepEqual(r.settings, { steps: 100, learningRate: 0.05, l2: 0, tv: 1e-3, range: [0, 1], noise: 0.1, seed: 1 });
+    assert.equal(r.steps, 100);
+    assert.equal(r.cancelled, false);
+    assert.ok(r.elapsedMs > 0);
+    // One report per two steps (50 at most), ending at the last step.
+    assert.equal(progress.length, 50);
+    assert.deepEqual(progress[0], { message: 'Inverting conv1: step 2 of 100', fraction: 2 / 100 });
+    assert.deepEqual(progress.at(-1), { message: 'Inverting conv1: step 100 of 100', fraction: 1 });
+    // Stepping in the worker makes the same image as the CLI's all-at-once inversion.
+    const loaded = await loadImageModel(dir);
+    try {
+      const cli = invertFeatures(loaded.model, r.input.pixels, 'conv1', settings);
+      assert.deepEqual(cli.image, r.image);
+      assert.equal(cli.finalRelativeError, r.finalRelativeError);
+    } finally {
+      loaded.model.dispose();
+    }
+  });
+
+  test('imageDream amplifies the layer from the input, with the settings echoed', async () => {
+    const progress: string[] = [];
+    const r = await session.imageDream({ dir, input: digit, layer: 'conv1', settings: { steps: 8, jitter: 0 } }, undefined, (p) =>
+      progress.push(p.message!),
+    );
+    assert.equal(r.layer, 'conv1');
+    assert.equal(r.image.length, 28 * 28);
+    assert.ok(r.finalObjective > r.initialObjective, `${r.initialObjective} → ${r.finalObjective}`);
+    assert.ok(r.image.some((v, i) => v !== r.input.pixels[i]));
+    assert.deepEqual(r.settings, { steps: 8, learningRate: 0.02, jitter: 0, range: [0, 1], seed: 1 });
+    assert.equal(r.steps, 8);
+    assert.equal(r.cancelled, false);
+    assert.equal(progress.length, 8);
+    assert.equal(progress.at(-1), 'Dreaming at conv1: step 8 of 8');
+    const loaded = await loadImageModel(dir);
+    try {
+      assert.deepEqual(deepDream(loaded.model, r.input.pixels, 'conv1', { steps: 8, jitter: 0 }).image, r.image);
+    } finally {
+      loaded.model.dispose();
+    }
+  });
+
+  test('inversion and DeepDream name what is wrong with a request', async () => {
+    await assert.rejects(session.imageInvert({ dir, input: digit, layer: 'conv9' }), /Unknown layer "conv9"/);
+    await assert.rejects(session.imageDream({ dir, input: digit, layer: '' }), /layer must not be empty/);
+    await assert.rejects(
+      session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { lr: 0.1 } as never }),
+      /Feature inversion has no setting "lr"; its settings are steps, learningRate, l2, tv, range, noise, seed/,
+    );
+    await assert.rejects(
+      session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { steps: -1 } }),
+      /Feature inversion steps must be an integer from 0 to 100000 \(got -1\)/,
+    );
+    await assert.rejects(
+      session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { tv: Number.NaN } }),
+      /Feature inversion tv must be a number ≥ 0 \(got NaN\)/,
+    );
+    await assert.rejects(
+      session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { range: [1, 0] } }),
+      /Feature inversion range must be two numbers \[low, high\] with low < high/,
+    );
+    await assert.rejects(
+      session.imageDream({ dir, input: digit, layer: 'conv1', settings: { jitter: 65 } }),
+      /DeepDream jitter must be an integer from 0 to 64 \(got 65\)/,
+    );
+    await assert.rejects(
+      session.imageDream({ dir, input: digit, layer: 'conv1', settings: 3 as never }),
+      /DeepDream settings must be an object/,
+    );
+    await assert.rejects(session.imageDream({ dir, input: { kind: 'digit', index: -1 }, layer: 'conv1' }), /test digit must be an integer/);
+  });
+
+  test('a cancelled inversion or dream stops between steps and returns the image so far', async () => {
+    const controller = new AbortController();
+    const r = await session.imageInvert({ dir, input: digit, layer: 'pool1', settings: { steps: 100 } }, controller.signal, (p) => {
+      if (p.fraction! >= 0.3) controller.abort();
+    });
+    assert.equal(r.cancelled, true);
+    assert.equal(r.steps, 30);
+    assert.equal(r.settings.steps, 100);
+    assert.equal(r.image.length, 28 * 28);
+    assert.ok(r.finalRelativeError < r.initialRelativeError);
+    const stopped = new AbortController();
+    stopped.abort();
+    const d = await session.imageDream({ dir, input: digit, layer: 'dense1' }, stopped.signal);
+    assert.equal(d.cancelled, true);
+    assert.equal(d.steps, 0);
+    assert.deepEqual(d.image, d.input.pixels);
+  });
+
+  test('the inversion and DeepDream rows show original | result on the data range, with the figures in their notes', async () => {
+    const accepted = (section: VisionSection): VisionSection => {
+      const m = parseToVision({ type: 'visionSection', section });
+      assert.ok(m && m.type === 'visionSection', `section ${section.id} rejected by the page`);
+      return m.section;
+    };
+    const r = await session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { steps: 10, l2: 0 } });
+    const inversion = accepted(inversionSection(r));
+    assert.equal(inversion.id, 'inversion');
+    assert.equal(inversion.title, 'Feature inversion of conv1');
+    assert.deepEqual(
+      inversion.images.map((i) => [i.label, i.width, i.height, i.range]),
+      [
+        ['test digit 3', 28, 28, [0, 1]],
+        ['reconstruction from conv1', 28, 28, [0, 1]],
+      ],
+    );
+    assert.deepEqual(inversion.images[1]!.pixels, r.image);
+    const figures = `relative error ${r.initialRelativeError.toPrecision(3)} (noise) → ${r.finalRelativeError.toPrecision(3)}`;
+    assert.ok(inversion.note!.startsWith(figures), inversion.note);
+    assert.match(inversion.note!, /· 10 Adam steps, learning rate 0\.05 · L2 off · TV 0\.001 · noise 0\.1, seed 1 · \d+ (ms|\.\d s)$/);
+    assert.match(inversion.note!, new RegExp(`‖φ\\(x₀\\)‖ = ${r.featureNorm.toPrecision(3).replace('.', '\\.')}`));
+
+    const d = await session.imageDream({ dir, input: digit, layer: 'dense1', settings: { steps: 3 } });
+    const dream = accepted(dreamSection(d));
+    assert.equal(dream.title, 'DeepDream at dense1');
+    assert.deepEqual(
+      dream.images.map((i) => i.label),
+      ['test digit 3', 'dream at dense1'],
+    );
+    assert.match(dream.note!, /^½‖dense1‖² \S+ → \S+ · 3 steps of 0\.02 · jitter 1 px · seed 1 · /);
+    const cancelled = accepted(inversionSection({ ...r, cancelled: true, steps: 4 }));
+    assert.equal(cancelled.title, 'Feature inversion of conv1 (cancelled after 4 of 10 steps)');
+  });
+
   test('repeated requests leave no tensors behind (the loaded model stays cached)', async () => {
     await session.imageActivations({ dir, input: digit, top: 1 });
     const before = tf.memory().numTensors;
@@ -216,6 +363,13 @@ describe('image requests', () => {
       await session.imageSaliency({ dir, input: digit });
       await session.imageMaximize({ dir, layer: 'logits', units: [1], settings: { steps: 3 } });
       await session.imageFool({ dir, input: digit, target: 0, settings: { maxSteps: 3 } });
+      await session.imageInvert({ dir, input: digit, layer: 'pool1', settings: { steps: 3 } });
+      await session.imageDream({ dir, input: digit, layer: 'conv1', settings: { steps: 3 } });
+      const controller = new AbortController();
+      await session.imageInvert({ dir, input: digit, layer: 'dense1', settings: { steps: 10 } }, controller.signal, () =>
+        controller.abort(),
+      );
+      await assert.rejects(session.imageInvert({ dir, input: digit, layer: 'conv1', settings: { seed: -1 } }), /seed/);
     }
     assert.equal(tf.memory().numTensors, before);
   });
@@ -255,5 +409,31 @@ describe('image requests through the engine worker', () => {
     assert.ok(gallery.images instanceof Float32Array);
     assert.equal(gallery.images.length, 2 * 28 * 28);
     assert.deepEqual(progress, ['dense1 unit 0', 'dense1 unit 1']);
+  });
+
+  test('an inversion reports progress across the thread, and a cancel stops it within a step', async () => {
+    const controller = new AbortController();
+    const fractions: number[] = [];
+    const r = await client.request(
+      'imageInvert',
+      { dir, input: digit, layer: 'conv1', settings: { steps: 5_000 } },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          fractions.push(p.fraction!);
+          if (fractions.length === 3) controller.abort();
+        },
+      },
+    );
+    // The worker yields after every step, so the cancel sent at the third report (step 300) is
+    // seen a few steps later, far from the 5,000 asked for.
+    assert.equal(r.cancelled, true);
+    assert.ok(r.steps >= 300 && r.steps < 400, `stopped after ${r.steps} steps`);
+    assert.ok(r.image instanceof Float32Array);
+    assert.equal(r.image.length, 28 * 28);
+    assert.deepEqual(fractions.slice(0, 3), [0.02, 0.04, 0.06]);
+    const d = await client.request('imageDream', { dir, input: digit, layer: 'conv1', settings: { steps: 2 } });
+    assert.equal(d.steps, 2);
+    assert.ok(d.image instanceof Float32Array);
   });
 });

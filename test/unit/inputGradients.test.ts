@@ -8,7 +8,7 @@ import { maximizeActivation } from '../../src/engine/optimization/activationMaxi
 import { allowedTokens, relaxedDistribution } from '../../src/engine/optimization/inputRelaxation';
 import { type TargetPosition, resolveTarget } from '../../src/engine/optimization/targets';
 import { Random } from '../../src/engine/random';
-import { inputWeightGradients, type NeuronObjective, supportsInputGradients } from '../../src/engine/training/inputGradients';
+import { type GradientObjective, inputWeightGradients, supportsInputGradients } from '../../src/engine/training/inputGradients';
 import { Vocabulary } from '../../src/engine/vocabulary';
 
 before(async () => {
@@ -53,8 +53,8 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
  * d objective / d θ of the relaxation p = softmax((θ + bias) / τ), by tf.grad over model.run (the
  * reference) and by the hand-written pass chained through the same softmax on the tape.
  */
-function compareLogitGradients(m: LanguageModel, objective: NeuronObjective, batch: number, steps: number, seed: number): void {
-  const target = resolveTarget(m, { kind: 'neuron', ...objective });
+function compareLogitGradients(m: LanguageModel, objective: GradientObjective, batch: number, steps: number, seed: number): void {
+  const target = resolveTarget(m, objective);
   const theta = randomLogits(batch * steps, seed);
   const bias = tf.tensor1d(allowedTokens(VOCAB, [0]).bias);
   const tau = 0.7;
@@ -63,7 +63,7 @@ function compareLogitGradients(m: LanguageModel, objective: NeuronObjective, bat
     const r = m.run(ids, batch, steps, m.zeroState(batch), {
       inputWeights: relaxedDistribution(t, tau, bias),
       collect: (l, c) => target.collect(l, c),
-      skipLogits: true,
+      skipLogits: !target.needsLogits,
     });
     return tf.sum(target.value(r, batch, steps)) as tf.Scalar;
   })(theta);
@@ -71,7 +71,7 @@ function compareLogitGradients(m: LanguageModel, objective: NeuronObjective, bat
     const r = m.run(ids, batch, steps, m.zeroState(batch), {
       inputWeights: relaxedDistribution(theta, tau, bias),
       collect: (l, c) => target.collect(l, c),
-      skipLogits: true,
+      skipLogits: !target.needsLogits,
     });
     return target.value(r, batch, steps);
   });
@@ -81,7 +81,8 @@ function compareLogitGradients(m: LanguageModel, objective: NeuronObjective, bat
   assert.deepEqual(ours.dWeights.shape, [batch * steps, VOCAB]);
   const oursLogits = tf.grad((t) => tf.sum(tf.mul(relaxedDistribution(t as tf.Tensor2D, tau, bias), ours.dWeights)))(theta);
 
-  const what = `${m.architecture.cell} ${m.architecture.embeddingSize > 0 ? 'embedding' : 'one-hot'} layer ${objective.layer} ${objective.component} (${objective.position})`;
+  const where = objective.kind === 'neuron' ? `layer ${objective.layer} ${objective.component}` : `logit ${objective.token}`;
+  const what = `${m.architecture.cell} ${m.architecture.embeddingSize > 0 ? 'embedding' : 'one-hot'} ${where} (${objective.position})`;
   assertClose(ours.values, referenceValues.dataSync(), `${what}: objective`, 1e-5);
   assertClose(oursLogits.dataSync(), reference.grad.dataSync(), `${what}: d/dθ`);
   tf.dispose([theta, bias, reference.value, reference.grad, referenceValues, p, ours.dWeights, oursLogits]);
@@ -97,9 +98,11 @@ describe('hand-written input gradients for activation maximisation', () => {
         for (const position of ['last', 'every'] as TargetPosition[]) {
           for (const layer of [0, 1]) {
             for (const component of components[cell]) {
-              compareLogitGradients(m, { layer, component, neuron: (seed * 5) % 6, position }, 3, 5, seed++);
+              compareLogitGradients(m, { kind: 'neuron', layer, component, neuron: (seed * 5) % 6, position }, 3, 5, seed++);
             }
           }
+          // An output logit: linear in the top layer's h, seeded as d/dh_t = w_t · (its kernel column).
+          compareLogitGradients(m, { kind: 'logit', token: seed % VOCAB, position }, 3, 5, seed++);
         }
         m.dispose();
       });
@@ -108,20 +111,23 @@ describe('hand-written input gradients for activation maximisation', () => {
 
   test('unsupported targets are reported so the caller keeps the autodiff path', () => {
     const rnn = model('rnn', 1, 0);
-    assert.equal(supportsInputGradients(rnn, { layer: 0, component: 'h', neuron: 0, position: 'last' }), true);
-    assert.equal(supportsInputGradients(rnn, { layer: 0, component: 'pre', neuron: 0, position: 'last' }), false);
-    assert.equal(supportsInputGradients(rnn, { layer: 1, component: 'h', neuron: 0, position: 'last' }), false);
+    assert.equal(supportsInputGradients(rnn, { kind: 'neuron', layer: 0, component: 'h', neuron: 0, position: 'last' }), true);
+    assert.equal(supportsInputGradients(rnn, { kind: 'neuron', layer: 0, component: 'pre', neuron: 0, position: 'last' }), false);
+    assert.equal(supportsInputGradients(rnn, { kind: 'neuron', layer: 1, component: 'h', neuron: 0, position: 'last' }), false);
     const p = tf.fill([4, VOCAB], 1 / VOCAB) as tf.Tensor2D;
-    assert.throws(() => inputWeightGradients(rnn, { layer: 0, component: 'pre', neuron: 0, position: 'last' }, p, 2, 2), /not supported/);
     assert.throws(
-      () => inputWeightGradients(rnn, { layer: 0, component: 'h', neuron: 0, position: 'last' }, p, 2, 3),
+      () => inputWeightGradients(rnn, { kind: 'neuron', layer: 0, component: 'pre', neuron: 0, position: 'last' }, p, 2, 2),
+      /not supported/,
+    );
+    assert.throws(
+      () => inputWeightGradients(rnn, { kind: 'neuron', layer: 0, component: 'h', neuron: 0, position: 'last' }, p, 2, 3),
       /expected weights \[6, 11\]/,
     );
     p.dispose();
     rnn.dispose();
     // A GRU that resets before the recurrent product has no hand-written pass.
     const gru = model('gru', 1, 0, 5, false);
-    assert.equal(supportsInputGradients(gru, { layer: 0, component: 'h', neuron: 0, position: 'last' }), false);
+    assert.equal(supportsInputGradients(gru, { kind: 'neuron', layer: 0, component: 'h', neuron: 0, position: 'last' }), false);
     gru.dispose();
   });
 

@@ -9,12 +9,18 @@ describe('vision messages', () => {
     assert.deepEqual(parseFromVision({ type: 'visionMaximize', layer: 'conv2' }), { type: 'visionMaximize', layer: 'conv2' });
     assert.deepEqual(parseFromVision({ type: 'visionFool', target: 3 }), { type: 'visionFool', target: 3 });
     assert.deepEqual(parseFromVision({ type: 'visionOpenImage', path: '/etc/passwd' }), { type: 'visionOpenImage' });
+    assert.deepEqual(parseFromVision({ type: 'visionInvert', layer: 'pool1', steps: 1e9 }), { type: 'visionInvert', layer: 'pool1' });
+    assert.deepEqual(parseFromVision({ type: 'visionDream', layer: 'conv1' }), { type: 'visionDream', layer: 'conv1' });
     for (const bad of [
       null,
       { type: 'visionDigit', index: -1 },
       { type: 'visionDigit', index: 1.5 },
       { type: 'visionMaximize', layer: '' },
       { type: 'visionFool', target: '3' },
+      { type: 'visionInvert', layer: '' },
+      { type: 'visionInvert' },
+      { type: 'visionDream', layer: 'x'.repeat(201) },
+      { type: 'visionDream', layer: ['conv1'] },
       { type: 'export', format: 'png', name: '../x.png', content: 'data:' },
       { type: 'loadModel', dir: '/' },
     ])
@@ -34,5 +40,16 @@ describe('vision messages', () => {
     ])
       assert.equal(parseToVision({ type: 'visionSection', section: { ...section, images: [wrong] } }), undefined);
     assert.equal(parseToVision({ type: 'visionSection', section: { ...section, id: 'a"]' } }), undefined);
+  });
+
+  test('a busy message carries an optional fraction from 0 to 1; anything else is dropped', () => {
+    assert.deepEqual(parseToVision({ type: 'visionBusy', message: 'Inverting…', fraction: 0.25 }), {
+      type: 'visionBusy',
+      message: 'Inverting…',
+      fraction: 0.25,
+    });
+    assert.deepEqual(parseToVision({ type: 'visionBusy', message: null }), { type: 'visionBusy', message: null });
+    for (const fraction of [-0.1, 1.5, Number.NaN, '0.5', null])
+      assert.equal(parseToVision({ type: 'visionBusy', message: 'x', fraction }), undefined, String(fraction));
   });
 });

@@ -1,4 +1,4 @@
-import type { SpectraData, ToWebview } from '../../src/shared/panelMessages';
+import { type SpectraData, parseToFourier } from '../../src/shared/panelMessages';
 import { h } from '../shared/createElement';
 import { fileName, pngExport } from '../shared/exportMessages';
 import { formatCount, formatFrequency, formatPeriod, formatValue } from '../shared/numberFormat';
@@ -136,7 +136,10 @@ function render(): void {
   peakTable.render(d, neuron);
 }
 
-channel.onMessage((m: ToWebview) => {
+channel.onMessage((raw) => {
+  // Validated here too: a malformed post must not leave the page half-drawn.
+  const m = parseToFourier(raw);
+  if (!m) return;
   switch (m.type) {
     case 'spectra':
       data = m.data;

@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import type { HeatmapData, RelevanceData, ToWebview } from '../../src/shared/panelMessages';
+import { type HeatmapData, type RelevanceData, parseToHeatmap } from '../../src/shared/panelMessages';
 import { type DivergingColourMap, divergingColourMap } from '../shared/divergingColourMap';
 import { fileName, pngExport } from '../shared/exportMessages';
 import { formatCount, formatValue } from '../shared/numberFormat';
@@ -279,10 +279,6 @@ sortSelect.addEventListener('change', () => {
 });
 
 function showHeatmap(d: HeatmapData): void {
-  if (!(d.values instanceof Float32Array) || d.units < 1 || d.values.length !== d.tokens.length * d.units) {
-    showError(`The heatmap data is inconsistent (${d.tokens.length} tokens × ${d.units} neurons, ${d.values.length} values).`);
-    return;
-  }
   if (d.tokens.length === 0) {
     showError('There are no tokens to show: the text is empty.');
     return;
@@ -386,13 +382,17 @@ onThemeChange(() => {
   rebuild();
 });
 
-channel.onMessage((m: ToWebview) => {
+channel.onMessage((raw) => {
+  // Validated here too: a malformed post must not leave the page half-drawn.
+  const m = parseToHeatmap(raw);
+  if (!m) return;
   switch (m.type) {
     case 'heatmap':
       showHeatmap(m.data);
       break;
     case 'relevance':
-      showRelevance(m.data);
+      // Scores for another layer's neurons (a reply overtaken by new activations) would colour rows that are not there.
+      if (!data || m.data.features.every((f) => f.scores.length === data!.units)) showRelevance(m.data);
       break;
     case 'selectNeuron':
       selectedNeuron = m.neuron;

@@ -1,13 +1,14 @@
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import type {
-  FromSidePanel,
-  SidePanelCommand,
-  SidePanelModel,
-  SidePanelNeurons,
-  SidePanelSelection,
-  ToSidePanel,
+import {
+  type FromSidePanel,
+  type SidePanelCommand,
+  type SidePanelModel,
+  type SidePanelNeurons,
+  type SidePanelSelection,
+  type ToSidePanel,
+  parseToSidePanel,
 } from '../../src/shared/sidePanelMessages';
 import { h } from '../shared/createElement';
 import { formatCount } from '../shared/numberFormat';
@@ -173,7 +174,10 @@ function renderSelection(): void {
   list.setSelected(same ? selection!.neuron : undefined);
 }
 
-channel.onMessage((m: ToSidePanel) => {
+channel.onMessage((raw) => {
+  // Validated here too: a malformed post must not leave the page half-drawn.
+  const m = parseToSidePanel(raw);
+  if (!m) return;
   switch (m.type) {
     case 'model':
       renderModel(m.model, m.loading);

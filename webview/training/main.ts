@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { ToWebview, TrainingRunData } from '../../src/shared/panelMessages';
+import { type TrainingRunData, parseToTraining } from '../../src/shared/panelMessages';
 import { h } from '../shared/createElement';
 import { fileName, pngExport } from '../shared/exportMessages';
 import { formatCount } from '../shared/numberFormat';
@@ -111,7 +111,10 @@ function showFigures(): void {
   figuresFrame = requestAnimationFrame(() => run && figures.show(run));
 }
 
-channel.onMessage((m: ToWebview) => {
+channel.onMessage((raw) => {
+  // Validated here too: a malformed post must not leave the page half-drawn.
+  const m = parseToTraining(raw);
+  if (!m) return;
   switch (m.type) {
     case 'training':
       run = { ...m.run, points: [...m.run.points] };

@@ -9,7 +9,8 @@ import { pictureZoom } from './imagePixels';
 
 /**
  * The image-model panel: an input (MNIST test digit or an image file), the prediction, each layer's
- * activations, a layer's filter gallery, saliency and a fooling image. The extension computes every
+ * activations, a layer's filter gallery, saliency, a fooling image, the input reconstructed from a
+ * layer's features (feature inversion) and DeepDream. The extension computes every
  * picture in the engine worker and sends it as a section of images; this page only draws them.
  */
 
@@ -18,7 +19,9 @@ let model: VisionModelInfo | undefined;
 
 const title = h('h1', {}, 'Image model');
 const subtitle = h('p', { class: 'subtitle' }, 'Waiting for an image model from the extension…');
-const busy = h('p', { class: 'busy', role: 'status', hidden: true });
+const busyText = h('span', {});
+const busyBar = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'Progress' });
+const busy = h('p', { class: 'busy', role: 'status', hidden: true }, busyText, ' ', busyBar);
 const errorBanner = h('div', { class: 'error', role: 'alert', hidden: true });
 const readout = h('p', { class: 'pixel-readout', 'aria-live': 'polite' }, '\u00a0');
 const sections = h('main', { class: 'sections' });
@@ -31,6 +34,8 @@ const button = (label: string, tip: string, action: () => void): HTMLElement => 
 const digit = h('input', { type: 'number', id: 'digit', min: 0, value: 0, step: 1 });
 const layerSelect = h('select', { id: 'layer', title: 'Layer whose filters to visualise' });
 const targetSelect = h('select', { id: 'target', title: 'Class the fooling image should be taken for' });
+const invertSelect = h('select', { id: 'invert-layer', title: 'Layer whose features the reconstruction must match' });
+const dreamSelect = h('select', { id: 'dream-layer', title: 'Layer whose activation DeepDream amplifies' });
 const cancel = button('Cancel', 'Stop the computation in progress', () => channel.post({ type: 'visionCancel' }));
 cancel.hidden = true;
 const digitControls = h(
@@ -57,6 +62,14 @@ const controls = h(
   button('Fool', 'Change the input until the model takes it for the chosen class', () => {
     if (targetSelect.value) channel.post({ type: 'visionFool', target: Number(targetSelect.value) });
   }),
+  h('label', {}, 'Invert ', invertSelect),
+  button('Invert', "Reconstruct the input from noise by matching the layer's features", () => {
+    if (invertSelect.value) channel.post({ type: 'visionInvert', layer: invertSelect.value });
+  }),
+  h('label', {}, 'Dream at ', dreamSelect),
+  button('Dream', 'Amplify what the layer sees in the input (DeepDream)', () => {
+    if (dreamSelect.value) channel.post({ type: 'visionDream', layer: dreamSelect.value });
+  }),
   cancel,
 );
 
@@ -74,7 +87,8 @@ function showModel(m: VisionModelInfo): void {
   subtitle.textContent = `${m.classes.length} classes · ${m.layers.length} layers`;
   digitControls.hidden = m.testDigits === 0;
   digit.max = String(Math.max(0, m.testDigits - 1));
-  layerSelect.replaceChildren(...m.layers.map((l) => h('option', { value: l.name }, `${l.name} (${l.units})`)));
+  const layerOptions = () => m.layers.map((l) => h('option', { value: l.name }, `${l.name} (${l.units})`));
+  for (const select of [layerSelect, invertSelect, dreamSelect]) select.replaceChildren(...layerOptions());
   targetSelect.replaceChildren(...m.classes.map((c, i) => h('option', { value: i }, c)));
 }
 
@@ -142,7 +156,9 @@ channel.onMessage((raw) => {
       showSection(m.section);
       break;
     case 'visionBusy':
-      busy.textContent = m.message ?? '';
+      busyText.textContent = m.message ?? '';
+      busyBar.hidden = m.fraction === undefined;
+      busyBar.value = m.fraction ?? 0;
       busy.hidden = m.message === null;
       cancel.hidden = m.message === null;
       break;

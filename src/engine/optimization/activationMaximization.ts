@@ -111,7 +111,7 @@ export async function maximizeActivation(
   };
 
   const spec = target.spec;
-  const handWritten = !o.autodiff && spec.kind === 'neuron' && supportsInputGradients(model, spec) ? spec : undefined;
+  const handWritten = !o.autodiff && supportsInputGradients(model, spec) ? spec : undefined;
   const began = performance.now();
   try {
     for (let step = 0; step < steps; step++) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NeuronLensError } from '../errors';
 import type { LanguageModel } from '../languageModel';
 import type { Target } from './targets';
-import { inputSpace, targetFromInputs, tokenInputs } from './tokenInputs';
+import { inputSpace, targetGradients, tokenInputs } from './tokenInputs';
 
 /**
  * The reference input attributions are measured from. `zero`: every input row zero (no token at
@@ -20,6 +20,8 @@ export interface IntegratedGradientsOptions {
   baseline?: IgBaseline;
   /** Path points evaluated per forward/backward pass (bounds memory for long texts). */
   chunk?: number;
+  /** Differentiate on the tape even where the hand-written pass handles the target (a reference for tests). */
+  autodiff?: boolean;
 }
 
 export interface IntegratedGradients {
@@ -61,28 +63,33 @@ export function integratedGradients(
   const width = x.shape[1];
   const base = baselineInputs(model, x, baseline);
   const total = new Float32Array(steps * width);
+  let targetValue = NaN;
+  let baselineValue = NaN;
   try {
     for (let from = 0; from <= m; from += chunk) {
       const count = Math.min(chunk, m + 1 - from);
-      const grad = tf.tidy(() => {
+      const path = tf.tidy(() => {
         const alphas = tf.tensor3d(
           Array.from({ length: count }, (_, k) => (from + k) / m),
           [count, 1, 1],
         );
-        const path = tf.reshape(tf.add(base, tf.mul(alphas, tf.sub(x, base))), [count * steps, width]) as tf.Tensor2D;
-        return tf.grad((input: tf.Tensor) => tf.sum(targetFromInputs(model, target, input as tf.Tensor2D, count, steps)))(path);
+        // α·x + (1 − α)·x' rather than x' + α·(x − x'): exactly the text at α = 1, whose target is reported.
+        const mixed = tf.add(tf.mul(alphas, x), tf.mul(tf.sub(1, alphas), base));
+        return tf.reshape(mixed, [count * steps, width]) as tf.Tensor2D;
       });
+      const { values, grad } = targetGradients(model, target, path, count, steps, options.autodiff);
+      path.dispose();
       const g = grad.dataSync();
       grad.dispose();
+      // The path's ends are the baseline (α = 0) and the text itself (α = 1).
+      if (from === 0) baselineValue = values[0]!;
+      if (from + count === m + 1) targetValue = values[count - 1]!;
       for (let k = 0; k < count; k++) {
         const index = from + k;
         const w = index === 0 || index === m ? 1 / (2 * m) : 1 / m;
         for (let i = 0; i < steps * width; i++) total[i]! += w * g[k * steps * width + i]!;
       }
     }
-    const [targetValue, baselineValue] = tf.tidy(() =>
-      Array.from(targetFromInputs(model, target, tf.concat([x, base], 0), 2, steps).dataSync()),
-    ) as [number, number];
     const delta = tf.tidy(() => tf.sub(x, base).dataSync());
     const attributions = new Float32Array(steps);
     let sum = 0;

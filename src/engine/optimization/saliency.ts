@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { NeuronLensError } from '../errors';
 import type { LanguageModel } from '../languageModel';
 import type { Target } from './targets';
-import { type InputSpace, inputSpace, targetFromInputs, tokenInputs } from './tokenInputs';
+import { type InputSpace, inputSpace, targetGradients, tokenInputs } from './tokenInputs';
 
 export interface GradientSaliency {
   space: InputSpace;
@@ -20,25 +19,31 @@ export interface GradientSaliency {
   width: number;
 }
 
+export interface GradientSaliencyOptions {
+  /** Differentiate on the tape even where the hand-written pass handles the target (a reference for tests). */
+  autodiff?: boolean;
+}
+
 /**
  * Simonyan-style saliency for text: one backward pass of the raw target with respect to every
  * token's input (see tokenInputs.ts for what the input is), reduced to one score per token.
  */
-export function gradientSaliency(model: LanguageModel, target: Target, ids: Int32Array): GradientSaliency {
+export function gradientSaliency(
+  model: LanguageModel,
+  target: Target,
+  ids: Int32Array,
+  options: GradientSaliencyOptions = {},
+): GradientSaliency {
   if (ids.length === 0) throw new NeuronLensError('The text has no tokens: there is nothing to explain');
   const steps = ids.length;
   const x = tokenInputs(model, ids);
   const width = x.shape[1];
   try {
-    const { value, grad } = tf.tidy(() => {
-      const f = (input: tf.Tensor) => tf.sum(targetFromInputs(model, target, input as tf.Tensor2D, 1, steps));
-      const r = tf.valueAndGrad(f)(x);
-      return { value: r.value, grad: r.grad };
-    });
+    const { values, grad } = targetGradients(model, target, x, 1, steps, options.autodiff);
     const gradient = grad.dataSync() as Float32Array;
     const input = x.dataSync();
-    const targetValue = value.dataSync()[0]!;
-    tf.dispose([value, grad]);
+    const targetValue = values[0]!;
+    grad.dispose();
     const gradientNorm = new Float32Array(steps);
     const gradientTimesInput = new Float32Array(steps);
     for (let t = 0; t < steps; t++) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../languageModel';
+import { inputGradients, supportsInputGradients } from '../training/inputGradients';
 import type { Target } from './targets';
 
 /**
@@ -38,4 +39,38 @@ export function targetFromInputs(model: LanguageModel, target: Target, inputs: t
     });
     return target.value(r, batch, steps);
   });
+}
+
+export interface TargetGradients {
+  /** [batch]: the target of each sequence. */
+  values: Float32Array;
+  /** [batch·steps, width], rows b·steps + t: d target / d each token's input. */
+  grad: tf.Tensor2D;
+}
+
+/**
+ * The target of `batch` sequences of continuous inputs (rows b·steps + t, as tokenInputs gives
+ * them) and its gradient with respect to those inputs: by the hand-written per-cell backward pass
+ * where it handles the model and target (several times faster), else on the tape over
+ * `targetFromInputs`. `autodiff` forces the tape (the reference the hand-written pass is tested against).
+ */
+export function targetGradients(
+  model: LanguageModel,
+  target: Target,
+  inputs: tf.Tensor2D,
+  batch: number,
+  steps: number,
+  autodiff = false,
+): TargetGradients {
+  if (!autodiff && supportsInputGradients(model, target.spec)) {
+    const input = inputSpace(model) === 'one-hot' ? { weights: inputs } : { embeddings: inputs };
+    const { values, dInput } = inputGradients(model, target.spec, input, batch, steps);
+    return { values, grad: dInput };
+  }
+  const { value, grad } = tf.tidy(() =>
+    tf.valueAndGrad((x: tf.Tensor2D) => targetFromInputs(model, target, x, batch, steps))(inputs, tf.ones([batch])),
+  );
+  const values = value.dataSync() as Float32Array;
+  value.dispose();
+  return { values, grad };
 }

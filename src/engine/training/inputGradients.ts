@@ -5,12 +5,42 @@ import { type InternalSeed, type RecurrentLayerPass, SEEDABLE_COMPONENTS } from 
 import { productOf } from './rowProduct';
 import { layerPass } from './sequenceBackprop';
 
+/** Which positions an objective reads: the last token only, or every token summed. */
+export type ObjectivePosition = 'last' | 'every';
+
 /** A neuron of one layer's internal, read after the last token or summed over every token. */
 export interface NeuronObjective {
+  kind: 'neuron';
   layer: number;
   component: string;
   neuron: number;
-  position: 'last' | 'every';
+  position: ObjectivePosition;
+}
+
+/**
+ * Output logit `token` (a next-token score, or a classifier's per-token class score): v·h_t + b
+ * with v the output kernel's column, linear in the top layer's h.
+ */
+export interface LogitObjective {
+  kind: 'logit';
+  token: number;
+  position: ObjectivePosition;
+}
+
+/** What the hand-written pass differentiates. A TargetSpec is one, so a target passes its spec. */
+export type GradientObjective = NeuronObjective | LogitObjective;
+
+/**
+ * Layer 0's continuous input, as RunOptions takes it, rows b·steps + t: weights over the
+ * vocabulary (one-hot rows reproduce the tokens), or for embedding models the embedding vectors.
+ */
+export type FirstLayerInput = { weights: tf.Tensor2D } | { embeddings: tf.Tensor2D };
+
+export interface InputGradients {
+  /** [batch]: the objective of each sequence. */
+  values: Float32Array;
+  /** [batch·steps, width] rows b·steps + t: d objective / d the input given (weights or embeddings). */
+  dInput: tf.Tensor2D;
 }
 
 export interface InputWeightGradients {
@@ -21,48 +51,53 @@ export interface InputWeightGradients {
 }
 
 /**
- * Whether `inputWeightGradients` handles this objective; otherwise differentiate `model.run` with
- * `inputWeights` on the tape. Layers above the objective's never run, so only those up to it count.
+ * Whether `inputGradients` handles this objective; otherwise differentiate `model.run` on the tape.
+ * Layers above the objective's never run, so only those up to it count (all of them for a logit).
  */
-export function supportsInputGradients(model: LanguageModel, objective: NeuronObjective): boolean {
+export function supportsInputGradients(model: LanguageModel, objective: GradientObjective): boolean {
   const { cell, layers } = model.architecture;
-  const below = layers.slice(0, objective.layer + 1);
+  const top = topLayer(model, objective);
+  const component = objective.kind === 'neuron' ? objective.component : 'h';
+  const below = layers.slice(0, top + 1);
   return (
-    objective.layer >= 0 &&
-    objective.layer < layers.length &&
+    top >= 0 &&
+    top < layers.length &&
     // The hand-written passes step forward only; a backward cell goes on the tape.
     below.every((l) => l.direction !== 'bidirectional') &&
-    SEEDABLE_COMPONENTS[cell].includes(objective.component) &&
+    SEEDABLE_COMPONENTS[cell].includes(component) &&
     (cell !== 'gru' || below.every((l) => l.resetAfter))
   );
 }
 
 /**
- * The objective and its gradient with respect to the input weights (RunOptions.inputWeights: per
- * position a distribution over the vocabulary, so layer 0 reads weights · kernel, or
- * weights · embedding · kernel), for `batch` sequences of `steps` tokens from a zero state: what
- * tf.grad over `model.run` gives, but by the training pass's hand-written per-cell forward and
- * backward loops, seeded with d objective / d internal instead of a loss gradient, and without
- * any weight gradient. Per step only the recurrent product is a tfjs op (the tape path runs about
- * 65 kernels per LSTM step, mostly gradient bookkeeping).
+ * The objective and its gradient with respect to layer 0's input, for `batch` sequences of `steps`
+ * tokens from a zero state: what tf.grad over `model.run` with `inputWeights` or `inputEmbeddings`
+ * gives, but by the training pass's hand-written per-cell forward and backward loops, seeded with
+ * d objective / d (the top layer's h or internal) instead of a loss gradient, and without any
+ * weight gradient. Per step only the recurrent product is a tfjs op (the tape path runs about 65
+ * kernels per LSTM step, mostly gradient bookkeeping).
  */
-export function inputWeightGradients(
+export function inputGradients(
   model: LanguageModel,
-  objective: NeuronObjective,
-  weights: tf.Tensor2D,
+  objective: GradientObjective,
+  input: FirstLayerInput,
   batch: number,
   steps: number,
-): InputWeightGradients {
+): InputGradients {
   if (!supportsInputGradients(model, objective)) {
-    throw new Error(`inputWeightGradients: layer ${objective.layer} ${objective.component} of this model is not supported`);
+    const what = objective.kind === 'neuron' ? `layer ${objective.layer} ${objective.component}` : `logit ${objective.token}`;
+    throw new Error(`inputGradients: ${what} of this model is not supported`);
   }
   const rows = batch * steps;
-  const vocab = model.vocabSize;
-  if (weights.shape[0] !== rows || weights.shape[1] !== vocab) {
-    throw new Error(`inputWeightGradients: expected weights [${rows}, ${vocab}], got [${weights.shape.join(', ')}]`);
-  }
   const embedded = model.architecture.embeddingSize > 0;
-  const top = objective.layer;
+  const byWeights = 'weights' in input;
+  const x = byWeights ? input.weights : input.embeddings;
+  if (!byWeights && !embedded) throw new Error('inputGradients: a one-hot model reads weights over the vocabulary, not embeddings');
+  const width = byWeights ? model.vocabSize : model.architecture.embeddingSize;
+  if (x.shape[0] !== rows || x.shape[1] !== width) {
+    throw new Error(`inputGradients: expected ${byWeights ? 'weights' : 'embeddings'} [${rows}, ${width}], got [${x.shape.join(', ')}]`);
+  }
+  const top = topLayer(model, objective);
 
   const passes: RecurrentLayerPass[] = [];
   let below: Float32Array | undefined;
@@ -75,8 +110,8 @@ export function inputWeightGradients(
       layer === 0
         ? rowsToTimeMajor(
             readOnce(() => {
-              const x = embedded ? tf.matMul(weights, model.weight('embedding')) : weights;
-              return tf.fused.matMul({ a: x, b: kernel, bias });
+              const rowsIn = byWeights && embedded ? tf.matMul(x, model.weight('embedding')) : x;
+              return tf.fused.matMul({ a: rowsIn, b: kernel, bias });
             }),
             batch,
             steps,
@@ -89,40 +124,96 @@ export function inputWeightGradients(
     below = pass.forward(projected);
   }
 
-  // d objective / d internal per time-major row: the last step's rows, or every row.
-  const seedWeights = new Float32Array(rows);
-  seedWeights.fill(1, objective.position === 'last' ? (steps - 1) * batch : 0);
-  const values = new Float32Array(batch);
-  const pass = passes[top]!;
-  for (let b = 0; b < batch; b++) {
-    let sum = 0;
-    for (let t = objective.position === 'last' ? steps - 1 : 0; t < steps; t++)
-      sum += pass.read(objective.component, t * batch + b, objective.neuron);
-    values[b] = sum;
-  }
-
-  const units = model.layerUnits(top);
-  let dOutputs: Float32Array = new Float32Array(rows * units);
-  let seed: InternalSeed | undefined;
-  if (objective.component === 'h') for (let r = 0; r < rows; r++) dOutputs[r * units + objective.neuron] = seedWeights[r]!;
-  else seed = { component: objective.component, unit: objective.neuron, weights: seedWeights };
+  const { values, dOutputs, internal } = seedOf(model, objective, passes[top]!, below!, batch, steps);
+  let dTop: Float32Array = dOutputs;
   for (let layer = top; ; layer--) {
-    const { dProjected } = passes[layer]!.backward(dOutputs, { seed: layer === top ? seed : undefined, weightGradients: false });
+    const { dProjected } = passes[layer]!.backward(dTop, { seed: layer === top ? internal : undefined, weightGradients: false });
     const kernel = model.weight(`layers/${layer}/kernel`);
     if (layer === 0) {
-      const dWeights = tf.tidy(() => {
+      const dInput = tf.tidy(() => {
         // Explicit transposes: the wasm backend's matMul with a transposed operand is several times slower.
         let d = tf.matMul(dProjected, tf.transpose(kernel));
-        if (embedded) d = tf.matMul(d, tf.transpose(model.weight('embedding')));
+        if (byWeights && embedded) d = tf.matMul(d, tf.transpose(model.weight('embedding')));
         // Time-major rows t·batch + b back to the caller's b·steps + t.
-        return tf.reshape(tf.transpose(tf.reshape(d, [steps, batch, vocab]), [1, 0, 2]), [rows, vocab]) as tf.Tensor2D;
+        return tf.reshape(tf.transpose(tf.reshape(d, [steps, batch, width]), [1, 0, 2]), [rows, width]) as tf.Tensor2D;
       });
       dProjected.dispose();
-      return { values, dWeights };
+      return { values, dInput };
     }
-    dOutputs = readOnce(() => tf.matMul(dProjected, tf.transpose(kernel)));
+    dTop = readOnce(() => tf.matMul(dProjected, tf.transpose(kernel)));
     dProjected.dispose();
   }
+}
+
+/**
+ * `inputGradients` with respect to RunOptions.inputWeights (per position a distribution over the
+ * vocabulary, so layer 0 reads weights · kernel, or weights · embedding · kernel): activation
+ * maximisation's relaxed input.
+ */
+export function inputWeightGradients(
+  model: LanguageModel,
+  objective: GradientObjective,
+  weights: tf.Tensor2D,
+  batch: number,
+  steps: number,
+): InputWeightGradients {
+  const { values, dInput } = inputGradients(model, objective, { weights }, batch, steps);
+  return { values, dWeights: dInput };
+}
+
+function topLayer(model: LanguageModel, objective: GradientObjective): number {
+  return objective.kind === 'neuron' ? objective.layer : model.architecture.layers.length - 1;
+}
+
+/**
+ * The objective's value per sequence and where the backward pass starts. Every objective is
+ * Σ_t w_t · q_t with w_t = 1 at the positions it reads (the last, or every one) and q_t read from
+ * the top layer at t: a neuron's value, or a logit v·h_t + b. So d objective / d h_t is w_t at the
+ * neuron, or w_t·v for a logit (`dOutputs`, per time-major row), and a neuron of another
+ * component is an internal seed with the same w.
+ */
+function seedOf(
+  model: LanguageModel,
+  objective: GradientObjective,
+  pass: RecurrentLayerPass,
+  outputs: Float32Array,
+  batch: number,
+  steps: number,
+): { values: Float32Array; dOutputs: Float32Array; internal?: InternalSeed } {
+  const rows = batch * steps;
+  const units = outputs.length / rows;
+  const weights = new Float32Array(rows);
+  weights.fill(1, objective.position === 'last' ? (steps - 1) * batch : 0);
+  const dOutputs = new Float32Array(rows * units);
+  let read: (row: number) => number;
+  let internal: InternalSeed | undefined;
+  if (objective.kind === 'neuron') {
+    const { component, neuron } = objective;
+    read = (row) => pass.read(component, row, neuron);
+    if (component === 'h') for (let r = 0; r < rows; r++) dOutputs[r * units + neuron] = weights[r]!;
+    else internal = { component, unit: neuron, weights };
+  } else {
+    const kernel = model.weight('output/kernel').dataSync() as Float32Array;
+    const logits = kernel.length / units;
+    const v = Float32Array.from({ length: units }, (_, i) => kernel[i * logits + objective.token]!);
+    const bias = model.weight('output/bias').dataSync()[objective.token]!;
+    read = (row) => {
+      let logit = bias;
+      for (let i = 0; i < units; i++) logit += v[i]! * outputs[row * units + i]!;
+      return logit;
+    };
+    for (let r = 0; r < rows; r++) for (let i = 0; i < units; i++) dOutputs[r * units + i] = weights[r]! * v[i]!;
+  }
+  const values = new Float32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let sum = 0;
+    for (let t = 0; t < steps; t++) {
+      const r = t * batch + b;
+      if (weights[r] !== 0) sum += weights[r]! * read(r);
+    }
+    values[b] = sum;
+  }
+  return { values, dOutputs, internal };
 }
 
 function readOnce(f: () => tf.Tensor): Float32Array {

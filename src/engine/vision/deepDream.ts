@@ -25,6 +25,8 @@ export interface DreamResult {
   /** ½‖layer activation‖² before and after. */
   initialObjective: number;
   finalObjective: number;
+  /** Ascent steps taken: `settings.steps` unless stopped early. */
+  steps: number;
   settings: Omit<DreamOptions, 'signal'>;
 }
 
@@ -36,38 +38,84 @@ export function dreamObjective(model: ImageClassifier, x: tf.Tensor4D, layer: st
 /**
  * DeepDream (Mordvintsev et al. 2015, cs231n): steps of gradient ascent on ½‖a‖² of a layer's
  * activation, starting from the image, with jitter, so whatever the layer already sees grows.
+ *
+ * One step at a time, so the worker can yield to its event loop between steps (a cancel message
+ * only arrives there) and report progress; `result()` is the image so far. Holds a tensor until
+ * `dispose()`.
  */
-export function deepDream(model: ImageClassifier, image: Float32Array, layer: string, partial: Partial<DreamOptions> = {}): DreamResult {
-  findImageLayer(model.architecture, layer);
-  const { signal, ...settings } = withDefaults<DreamOptions>(DEFAULT_DREAM_OPTIONS, partial);
-  const { height, width, channels } = model.architecture;
-  const rng = new Random(settings.seed);
-  let x = imageTensor(model, image);
-  const gradient = tf.grad((input: tf.Tensor) => dreamObjective(model, input as tf.Tensor4D, layer));
-  const objective = (): number => tf.tidy(() => dreamObjective(model, x, layer).dataSync()[0]!);
-  try {
-    const initialObjective = objective();
-    for (let s = 0; s < settings.steps; s++) {
-      throwIfAborted(signal, 'DeepDream');
-      const next = tf.tidy(() => {
-        const dy = settings.jitter > 0 ? rng.int(2 * settings.jitter + 1) - settings.jitter : 0;
-        const dx = settings.jitter > 0 ? rng.int(2 * settings.jitter + 1) - settings.jitter : 0;
-        const g = roll(gradient(roll(x, dy, dx)) as tf.Tensor4D, -dy, -dx);
-        const step = tf.mul(g, tf.div(settings.learningRate, tf.add(tf.mean(tf.abs(g)), 1e-12)));
-        return tf.clipByValue(tf.add(x, step), settings.range[0], settings.range[1]) as tf.Tensor4D;
-      });
-      x.dispose();
-      x = next;
-    }
+export class DeepDreamRun {
+  readonly settings: Omit<DreamOptions, 'signal'>;
+  readonly initialObjective: number;
+  private readonly rng: Random;
+  private readonly gradient: (x: tf.Tensor) => tf.Tensor;
+  private x: tf.Tensor4D;
+  private taken = 0;
+
+  constructor(
+    private readonly model: ImageClassifier,
+    image: Float32Array,
+    readonly layer: string,
+    partial: Partial<Omit<DreamOptions, 'signal'>> = {},
+  ) {
+    findImageLayer(model.architecture, layer);
+    this.settings = withDefaults<Omit<DreamOptions, 'signal'>>(DEFAULT_DREAM_OPTIONS, partial);
+    this.rng = new Random(this.settings.seed);
+    this.x = imageTensor(model, image);
+    this.gradient = tf.grad((input: tf.Tensor) => dreamObjective(model, input as tf.Tensor4D, layer));
+    this.initialObjective = this.objective();
+  }
+
+  get steps(): number {
+    return this.taken;
+  }
+
+  private objective(): number {
+    return tf.tidy(() => dreamObjective(this.model, this.x, this.layer).dataSync()[0]!);
+  }
+
+  step(): void {
+    const { jitter, learningRate, range } = this.settings;
+    const next = tf.tidy(() => {
+      const dy = jitter > 0 ? this.rng.int(2 * jitter + 1) - jitter : 0;
+      const dx = jitter > 0 ? this.rng.int(2 * jitter + 1) - jitter : 0;
+      const g = roll(this.gradient(roll(this.x, dy, dx)) as tf.Tensor4D, -dy, -dx);
+      const step = tf.mul(g, tf.div(learningRate, tf.add(tf.mean(tf.abs(g)), 1e-12)));
+      return tf.clipByValue(tf.add(this.x, step), range[0], range[1]) as tf.Tensor4D;
+    });
+    this.x.dispose();
+    this.x = next;
+    this.taken++;
+  }
+
+  result(): DreamResult {
+    const { height, width, channels } = this.model.architecture;
     return {
-      image: Float32Array.from(x.dataSync()),
+      image: Float32Array.from(this.x.dataSync()),
       shape: [height, width, channels],
-      layer,
-      initialObjective,
-      finalObjective: objective(),
-      settings,
+      layer: this.layer,
+      initialObjective: this.initialObjective,
+      finalObjective: this.objective(),
+      steps: this.taken,
+      settings: this.settings,
     };
+  }
+
+  dispose(): void {
+    this.x.dispose();
+  }
+}
+
+/** The whole dream at once (the CLI's); a signal stops it with a CancelledError between steps. */
+export function deepDream(model: ImageClassifier, image: Float32Array, layer: string, partial: Partial<DreamOptions> = {}): DreamResult {
+  const { signal, ...settings } = partial;
+  const run = new DeepDreamRun(model, image, layer, settings);
+  try {
+    while (run.steps < run.settings.steps) {
+      throwIfAborted(signal, 'DeepDream');
+      run.step();
+    }
+    return run.result();
   } finally {
-    x.dispose();
+    run.dispose();
   }
 }

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancelledError, NeuronLensError, throwIfAborted } from '../errors';
-import { requireInteger, requireString } from '../requestChecks';
+import { requireInteger, requireNumber, requireString } from '../requestChecks';
 import { DEFAULT_MAXIMIZE_OPTIONS, type MaximizeOptions, maximizeActivation } from './activationMaximization';
+import { DeepDreamRun, type DreamOptions } from './deepDream';
+import { FeatureInversionRun, type InvertOptions } from './featureInversion';
 import { type ImageLayerInfo, type ImageLayerKind, findImageLayer, imageLayers } from './imageArchitecture';
 import { exampleImage } from './imageDataset';
 import { readImageFile } from './imageDecode';
@@ -90,6 +92,42 @@ export interface ImageFoolResult {
   l2: number;
   settings: Omit<FoolOptions, 'signal'>;
 }
+
+export interface ImageInvertResult {
+  input: ImageInputData;
+  layer: string;
+  /** The reconstruction, input-shaped. */
+  image: Float32Array;
+  /** ‖φ(x) − φ(x₀)‖ / ‖φ(x₀)‖ for the starting noise and the result. */
+  initialRelativeError: number;
+  finalRelativeError: number;
+  /** ‖φ(x) − φ(x₀)‖ of the result and ‖φ(x₀)‖. */
+  distance: number;
+  featureNorm: number;
+  /** Adam steps taken (fewer than settings.steps when cancelled). */
+  steps: number;
+  settings: Omit<InvertOptions, 'signal'>;
+  elapsedMs: number;
+  /** Stopped by cancellation: `image` is the reconstruction after `steps` steps. */
+  cancelled: boolean;
+}
+
+export interface ImageDreamResult {
+  input: ImageInputData;
+  layer: string;
+  /** The dreamed image, input-shaped. */
+  image: Float32Array;
+  /** ½‖layer activation‖² of the input and of the result. */
+  initialObjective: number;
+  finalObjective: number;
+  steps: number;
+  settings: Omit<DreamOptions, 'signal'>;
+  elapsedMs: number;
+  cancelled: boolean;
+}
+
+/** Bounds the steps of an inversion or a dream a request may ask for (the CLI's bound). */
+export const MAX_IMAGE_STEPS = 100_000;
 
 /** Bounds a gallery: every unit costs a full gradient ascent. */
 export const MAX_GALLERY_UNITS = 256;
@@ -256,4 +294,141 @@ export function imageFoolRequest(
     signal,
   });
   return { input: data, image, difference, ...r };
+}
+
+/** A pixel range: two finite numbers, the lower first. */
+function requireRange(value: unknown, name: string): [number, number] {
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !value.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+    value[0] >= value[1]
+  )
+    throw new NeuronLensError(`${name} must be two numbers [low, high] with low < high`);
+  return [value[0] as number, value[1] as number];
+}
+
+type SettingCheck = (value: unknown, name: string) => unknown;
+const stepsCheck: SettingCheck = (v, name) => requireInteger(v, name, 0, MAX_IMAGE_STEPS);
+const nonNegative: SettingCheck = (v, name) => requireNumber(v, name, 0);
+const seedCheck: SettingCheck = (v, name) => requireInteger(v, name, 0);
+
+/**
+ * Settings from another thread, each checked by its own rule; a name the optimisation does not
+ * have is an error rather than silently ignored (a misspelt "lr" would otherwise run the default).
+ */
+function checkSettings<T extends object>(what: string, settings: unknown, rules: Record<keyof T & string, SettingCheck>): Partial<T> {
+  if (settings === undefined) return {};
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+    throw new NeuronLensError(`${what} settings must be an object`);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const rule = (rules as Record<string, SettingCheck>)[key];
+    if (!rule) throw new NeuronLensError(`${what} has no setting "${key}"; its settings are ${Object.keys(rules).join(', ')}`);
+    out[key] = rule(value, `${what} ${key}`);
+  }
+  return out as Partial<T>;
+}
+
+const INVERT_RULES: Record<keyof Omit<InvertOptions, 'signal'>, SettingCheck> = {
+  steps: stepsCheck,
+  learningRate: nonNegative,
+  l2: nonNegative,
+  tv: nonNegative,
+  range: requireRange,
+  noise: nonNegative,
+  seed: seedCheck,
+};
+
+const DREAM_RULES: Record<keyof Omit<DreamOptions, 'signal'>, SettingCheck> = {
+  steps: stepsCheck,
+  learningRate: nonNegative,
+  jitter: (v, name) => requireInteger(v, name, 0, 64),
+  range: requireRange,
+  seed: seedCheck,
+};
+
+/** Stepwise optimisations (inversion, DeepDream) as the worker runs them. */
+interface StepwiseRun {
+  readonly steps: number;
+  step(): void;
+}
+
+/** Progress messages per run: enough for a smooth bar without flooding the host with messages. */
+const PROGRESS_REPORTS = 50;
+
+/**
+ * Steps `run` to `total`, yielding to the event loop after every step so a cancel message can
+ * arrive; stops early when cancelled. Returns whether it was.
+ */
+async function runSteps(
+  run: StepwiseRun,
+  total: number,
+  label: string,
+  signal?: AbortSignal,
+  progress?: (message: string, fraction: number) => void,
+): Promise<boolean> {
+  const every = Math.max(1, Math.ceil(total / PROGRESS_REPORTS));
+  while (run.steps < total) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) return true;
+    run.step();
+    if (run.steps % every === 0 || run.steps === total) progress?.(`${label}: step ${run.steps} of ${total}`, run.steps / total);
+  }
+  return false;
+}
+
+/** Feature inversion of the input's features at `layer`; a cancelled one returns the reconstruction so far. */
+export async function imageInvertRequest(
+  m: LoadedImageModel,
+  params: { input: ImageInputRef; layer: string; settings?: Partial<Omit<InvertOptions, 'signal'>> },
+  signal?: AbortSignal,
+  progress?: (message: string, fraction: number) => void,
+): Promise<ImageInvertResult> {
+  const info = findImageLayer(m.model.architecture, requireString(params.layer, 'layer', { nonEmpty: true }));
+  const settings = checkSettings<Omit<InvertOptions, 'signal'>>('Feature inversion', params.settings, INVERT_RULES);
+  const data = readInput(m, params.input);
+  const began = performance.now();
+  const run = new FeatureInversionRun(m.model, data.pixels, info.name, settings);
+  try {
+    const cancelled = await runSteps(run, run.settings.steps, `Inverting ${info.name}`, signal, progress);
+    const { image, shape: _shape, ...r } = run.result();
+    return {
+      input: data,
+      layer: r.layer,
+      image,
+      initialRelativeError: r.initialRelativeError,
+      finalRelativeError: r.finalRelativeError,
+      distance: r.finalRelativeError * (r.featureNorm || 1),
+      featureNorm: r.featureNorm,
+      steps: r.steps,
+      settings: r.settings,
+      elapsedMs: performance.now() - began,
+      cancelled,
+    };
+  } finally {
+    run.dispose();
+  }
+}
+
+/** DeepDream on the input at `layer`; a cancelled one returns the image so far. */
+export async function imageDreamRequest(
+  m: LoadedImageModel,
+  params: { input: ImageInputRef; layer: string; settings?: Partial<Omit<DreamOptions, 'signal'>> },
+  signal?: AbortSignal,
+  progress?: (message: string, fraction: number) => void,
+): Promise<ImageDreamResult> {
+  const info = findImageLayer(m.model.architecture, requireString(params.layer, 'layer', { nonEmpty: true }));
+  const settings = checkSettings<Omit<DreamOptions, 'signal'>>('DeepDream', params.settings, DREAM_RULES);
+  const data = readInput(m, params.input);
+  const began = performance.now();
+  const run = new DeepDreamRun(m.model, data.pixels, info.name, settings);
+  try {
+    const cancelled = await runSteps(run, run.settings.steps, `Dreaming at ${info.name}`, signal, progress);
+    const { image, shape: _shape, ...r } = run.result();
+    return { input: data, ...r, image, elapsedMs: performance.now() - began, cancelled };
+  } finally {
+    run.dispose();
+  }
 }

@@ -5,6 +5,7 @@
  * the shown neuron against the same neuron of another model folder (e.g. before and after more
  * training, or two seeds), in the same panel.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { modelsFolder } from '../modelLocation';
@@ -77,6 +78,12 @@ export async function compareAcrossModels(s: Services, comparison: ComparisonCon
         })
       )?.[0];
     if (!other) return;
+    if (!fs.existsSync(path.join(other.fsPath, 'model.json'))) {
+      void vscode.window.showErrorMessage(
+        `Neuron Lens: ${other.fsPath} is not a model folder (it has no model.json). Pick a folder a model was trained, saved or imported into.`,
+      );
+      return;
+    }
     const ref = { layer: neuron.layer, component: neuron.component, neuron: neuron.neuron };
     await comparison.show(document, ref, ref, { dir: other.fsPath, name: path.basename(other.fsPath) });
   } catch (e) {

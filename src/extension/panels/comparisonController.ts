@@ -171,7 +171,7 @@ export class ComparisonController extends DocumentPanelController<ComparisonTarg
     // Deleted or moved since it was picked (a panel restored after a reload compares it again).
     if (!fs.existsSync(path.join(other.dir, 'model.json'))) {
       throw new EngineError(
-        `The other model, ${other.name}, is no longer at ${other.dir}: run "Compare Neuron Across Two Models…" with a model folder that exists`,
+        `${other.dir} holds no model (no model.json; moved or deleted?): run "Compare Neuron Across Two Models…" again with a model folder`,
         'not-found',
         true,
       );

@@ -4,7 +4,7 @@ import type { ImageInputRef, ImageModelDescription } from '../../engine/vision/i
 import { type FromVision, type ToVision, type VisionSection, parseFromVision } from '../../shared/visionMessages';
 import type { EngineClient } from '../engineClient';
 import { isCancellation } from '../cancellableProgress';
-import { foolingSection, gallerySection, inputSection, layerSection } from './visionSections';
+import { dreamSection, foolingSection, gallerySection, inputSection, inversionSection, layerSection } from './visionSections';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export interface VisionPanelHandlers {
@@ -111,6 +111,12 @@ export class VisionPanel implements vscode.Disposable {
       case 'visionFool':
         if (m.target < this.model.classes.length) void this.fool(m.target);
         break;
+      case 'visionInvert':
+        if (this.model.layers.some((l) => l.name === m.layer)) void this.invert(m.layer);
+        break;
+      case 'visionDream':
+        if (this.model.layers.some((l) => l.name === m.layer)) void this.dream(m.layer);
+        break;
     }
   }
 
@@ -158,27 +164,65 @@ export class VisionPanel implements vscode.Disposable {
     });
   }
 
+  /** The engine's progress of the running job as the page's busy line and bar. */
+  private progress(signal: AbortSignal, text: (message: string) => string): (p: { message?: string; fraction?: number }) => void {
+    return (p) => {
+      // A superseded job's last messages must not overwrite the one now running.
+      if (signal.aborted || !p.message) return;
+      this.post({ type: 'visionBusy', message: text(p.message), ...(p.fraction === undefined ? {} : { fraction: p.fraction }) });
+    };
+  }
+
   private gallery(layer: string): Promise<void> {
     const { engine } = this.handlers;
     return this.job(`Maximising the filters of ${layer}`, async (signal) => {
       const r = await engine.request(
         'imageMaximize',
         { dir: this.model.dir, layer },
-        { signal, onProgress: (p) => p.message && this.post({ type: 'visionBusy', message: `Maximising ${p.message}…` }) },
+        { signal, onProgress: this.progress(signal, (m) => `Maximising ${m}…`) },
       );
       this.setSection(gallerySection(r));
     });
   }
 
   private fool(target: number): Promise<void> {
-    const input = this.input;
-    if (!input) {
-      this.post({ type: 'error', message: 'Choose a test digit or open an image first: the fooling image starts from it.' });
-      return Promise.resolve();
-    }
+    const input = this.requireInput('the fooling image');
+    if (!input) return Promise.resolve();
     return this.job(`Fooling the model into ${this.model.classes[target]}`, async (signal) => {
       const r = await this.handlers.engine.request('imageFool', { dir: this.model.dir, input, target }, { signal });
       this.setSection(foolingSection(r, this.model.classes));
+    });
+  }
+
+  /** The input the panel shows, or undefined after telling the page that `what` starts from it. */
+  private requireInput(what: string): ImageInputRef | undefined {
+    if (!this.input) this.post({ type: 'error', message: `Choose a test digit or open an image first: ${what} starts from it.` });
+    return this.input;
+  }
+
+  private invert(layer: string): Promise<void> {
+    const input = this.requireInput('feature inversion');
+    if (!input) return Promise.resolve();
+    return this.job(`Inverting the features of ${layer}`, async (signal) => {
+      const r = await this.handlers.engine.request(
+        'imageInvert',
+        { dir: this.model.dir, input, layer },
+        { signal, onProgress: this.progress(signal, (m) => `${m}…`) },
+      );
+      this.setSection(inversionSection(r));
+    });
+  }
+
+  private dream(layer: string): Promise<void> {
+    const input = this.requireInput('DeepDream');
+    if (!input) return Promise.resolve();
+    return this.job(`Dreaming at ${layer}`, async (signal) => {
+      const r = await this.handlers.engine.request(
+        'imageDream',
+        { dir: this.model.dir, input, layer },
+        { signal, onProgress: this.progress(signal, (m) => `${m}…`) },
+      );
+      this.setSection(dreamSection(r));
     });
   }
 }

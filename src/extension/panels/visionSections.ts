@@ -1,7 +1,9 @@
 import type {
   ImageActivationsResult,
+  ImageDreamResult,
   ImageFoolResult,
   ImageInputData,
+  ImageInvertResult,
   ImageLayerResult,
   ImageMaximizeResult,
   ImageSaliencyResult,
@@ -17,6 +19,11 @@ import type { VisionImage, VisionSection } from '../../shared/visionMessages';
 export const MAX_MAPS_PER_LAYER = 64;
 
 const fmt = (x: number): string => x.toPrecision(3);
+
+const duration = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+/** A regulariser's weight, or that it is off. */
+const weight = (name: string, x: number): string => (x > 0 ? `${name} ${x}` : `${name} off`);
 
 function extent(values: ArrayLike<number>): [number, number] {
   let lo = Infinity;
@@ -119,5 +126,46 @@ export function foolingSection(r: ImageFoolResult, classes: string[]): VisionSec
       picture('fooling image', r.image, r.input.shape, [0, 1]),
       picture('difference', r.difference, r.input.shape, [-m, m]),
     ],
+  };
+}
+
+/** How far a stepwise run got, for a title: nothing when it finished. */
+function stopped(r: { cancelled: boolean; steps: number; settings: { steps: number } }): string {
+  return r.cancelled ? ` (cancelled after ${r.steps} of ${r.settings.steps} steps)` : '';
+}
+
+/** Original | reconstruction from noise, with how well the features match and the settings that made it. */
+export function inversionSection(r: ImageInvertResult): VisionSection {
+  const s = r.settings;
+  return {
+    id: 'inversion',
+    title: `Feature inversion of ${r.layer}${stopped(r)}`,
+    note: [
+      `relative error ${fmt(r.initialRelativeError)} (noise) → ${fmt(r.finalRelativeError)}`,
+      `‖φ(x) − φ(x₀)‖ = ${fmt(r.distance)} of ‖φ(x₀)‖ = ${fmt(r.featureNorm)}`,
+      `${r.steps} Adam steps, learning rate ${s.learningRate}`,
+      weight('L2', s.l2),
+      weight('TV', s.tv),
+      `noise ${s.noise}, seed ${s.seed}`,
+      duration(r.elapsedMs),
+    ].join(' · '),
+    images: [inputPicture(r.input), picture(`reconstruction from ${r.layer}`, r.image, r.input.shape, s.range)],
+  };
+}
+
+/** Original | dreamed, with how much the layer's activation grew and the settings. */
+export function dreamSection(r: ImageDreamResult): VisionSection {
+  const s = r.settings;
+  return {
+    id: 'dream',
+    title: `DeepDream at ${r.layer}${stopped(r)}`,
+    note: [
+      `½‖${r.layer}‖² ${fmt(r.initialObjective)} → ${fmt(r.finalObjective)}`,
+      `${r.steps} steps of ${s.learningRate}`,
+      s.jitter > 0 ? `jitter ${s.jitter} px` : 'jitter off',
+      `seed ${s.seed}`,
+      duration(r.elapsedMs),
+    ].join(' · '),
+    images: [inputPicture(r.input), picture(`dream at ${r.layer}`, r.image, r.input.shape, s.range)],
   };
 }
