@@ -1,5 +1,5 @@
 /**
- * The field checks shared by the message parsers (panelMessages, sidePanelMessages). A message
+ * The field checks shared by the message parsers (panelMessages, sidePanelMessages, visionMessages). A message
  * crossing between the extension and a page is untrusted on arrival: each parser rebuilds it from
  * fields that pass these, and drops it otherwise. Compiled into the webviews too: imports nothing.
  */

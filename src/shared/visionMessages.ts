@@ -1,3 +1,4 @@
+import { isInt, isStr } from './messageChecks';
 import type { FromWebview } from './panelMessages';
 
 /**
@@ -57,9 +58,6 @@ export type FromVision =
 
 const MAX_SIDE = 1024;
 const MAX_IMAGES = 1024;
-
-const isInt = (x: unknown, max = 1e9): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < max;
-const isStr = (x: unknown, max = 1_000): x is string => typeof x === 'string' && x.length <= max;
 
 function parseImage(x: unknown): VisionImage | undefined {
   if (typeof x !== 'object' || x === null) return undefined;

@@ -88,10 +88,7 @@ onThemeChange(() => {
   scatter.setTheme(theme);
 });
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToComparison(raw);
-  if (!m) return;
+channel.onMessage(parseToComparison, (m) => {
   if (m.type === 'comparison') show(m.data);
   else {
     errorBanner.textContent = m.message;

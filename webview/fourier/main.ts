@@ -136,10 +136,7 @@ function render(): void {
   peakTable.render(d, neuron);
 }
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToFourier(raw);
-  if (!m) return;
+channel.onMessage(parseToFourier, (m) => {
   switch (m.type) {
     case 'spectra':
       data = m.data;

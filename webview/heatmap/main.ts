@@ -382,10 +382,7 @@ onThemeChange(() => {
   rebuild();
 });
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToHeatmap(raw);
-  if (!m) return;
+channel.onMessage(parseToHeatmap, (m) => {
   switch (m.type) {
     case 'heatmap':
       showHeatmap(m.data);

@@ -191,10 +191,7 @@ onThemeChange(() => {
   select(selected);
 });
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToHistory(raw);
-  if (!m) return;
+channel.onMessage(parseToHistory, (m) => {
   // The history this page restored comes again when it says ready: it keeps the checkpoint shown.
   if (m.type === 'history') show(m.data, data && sameHistory(data, m.data) ? selected : undefined);
   else showError(m.message);

@@ -58,10 +58,7 @@ onThemeChange(() => {
   render();
 });
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToResults(raw);
-  if (!m) return;
+channel.onMessage(parseToResults, (m) => {
   if (m.type === 'results') {
     data = m.data;
     errorBanner.hidden = true;

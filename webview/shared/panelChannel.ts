@@ -21,10 +21,15 @@ export class PanelChannel<State, Out = FromWebview, In = ToWebview> {
     this.api.postMessage(message);
   }
 
-  onMessage(handler: (message: In) => void): void {
+  /**
+   * Hands `handler` each message from the extension that `parse` accepts, field by field; others
+   * are dropped, so a malformed post cannot leave the page half-drawn. Taking the parser here
+   * means no page can forget it.
+   */
+  onMessage<M extends In>(parse: (raw: unknown) => M | undefined, handler: (message: M) => void): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
-      const m = event.data;
-      if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') handler(m as In);
+      const m = parse(event.data);
+      if (m !== undefined) handler(m);
     });
   }
 

@@ -174,10 +174,7 @@ function renderSelection(): void {
   list.setSelected(same ? selection!.neuron : undefined);
 }
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToSidePanel(raw);
-  if (!m) return;
+channel.onMessage(parseToSidePanel, (m) => {
   switch (m.type) {
     case 'model':
       renderModel(m.model, m.loading);

@@ -111,10 +111,7 @@ function showFigures(): void {
   figuresFrame = requestAnimationFrame(() => run && figures.show(run));
 }
 
-channel.onMessage((raw) => {
-  // Validated here too: a malformed post must not leave the page half-drawn.
-  const m = parseToTraining(raw);
-  if (!m) return;
+channel.onMessage(parseToTraining, (m) => {
   switch (m.type) {
     case 'training':
       run = { ...m.run, points: [...m.run.points] };

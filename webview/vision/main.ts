@@ -14,7 +14,7 @@ import { pictureZoom } from './imagePixels';
  * picture in the engine worker and sends it as a section of images; this page only draws them.
  */
 
-const channel = new PanelChannel<undefined, FromVision, unknown>();
+const channel = new PanelChannel<undefined, FromVision, ToVision>();
 let model: VisionModelInfo | undefined;
 
 const title = h('h1', {}, 'Image model');
@@ -142,9 +142,7 @@ function showSection(s: VisionSection): void {
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? 0) + 1);
 }
 
-channel.onMessage((raw) => {
-  const m: ToVision | undefined = parseToVision(raw);
-  if (!m) return;
+channel.onMessage(parseToVision, (m) => {
   switch (m.type) {
     case 'visionModel':
       errorBanner.hidden = true;

@@ -87,8 +87,10 @@ export class SidePanelController implements vscode.Disposable {
     const model = this.s.models.model;
     const units = model?.layers[ref.layer];
     const component = model?.components.find((c) => c.id === ref.component);
+    // A backward component exists only on a layer that reads backwards (a Bidirectional import).
+    const onLayer = !ref.component.startsWith('backward/') || (model?.bidirectionalLayers ?? []).includes(ref.layer);
     // The page may be a model behind (a message in flight while another model loads).
-    if (units === undefined || !component || ref.neuron >= units) return;
+    if (units === undefined || !component || !onLayer || ref.neuron >= units) return;
     this.s.selection.set({ ...ref, units, componentLabel: component.label });
     const editor = this.s.recentEditor.editor;
     if (editor && !this.s.highlighter.isHighlighted(editor.document)) this.s.highlighter.highlight(editor.document);
