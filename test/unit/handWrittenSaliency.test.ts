@@ -3,12 +3,13 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierPooling, type LanguageModelArchitecture, type LayerSpec, makeArchitecture } from '../../src/engine/architecture';
 import { initBackend } from '../../src/engine/backend';
+import { padBatch, pooledLogits } from '../../src/engine/classifier/classifierBatch';
 import type { CellKind } from '../../src/engine/cells/recurrentCell';
 import { LanguageModel } from '../../src/engine/languageModel';
 import { integratedGradients } from '../../src/engine/optimization/integratedGradients';
 import { gradientSaliency } from '../../src/engine/optimization/saliency';
 import { type Target, type TargetSpec, resolveTarget } from '../../src/engine/optimization/targets';
-import { tokenInputs } from '../../src/engine/optimization/tokenInputs';
+import { targetGradients, tokenInputs } from '../../src/engine/optimization/tokenInputs';
 import { Random } from '../../src/engine/random';
 import { inputGradients, supportsInputGradients } from '../../src/engine/training/inputGradients';
 
@@ -137,10 +138,18 @@ describe('saliency and integrated gradients by the hand-written pass', () => {
     test(`equal the tape for class scores: ${c.cell} classifier, ${c.classifier} pooling, ${c.embedding ? 'embedding' : 'one-hot'} input`, () => {
       const model = buildModel(c, 8);
       const ids = randomIds(7, 9);
-      // A class score is its per-token logit at the last token (last pooling) or over every token (mean pooling, × length).
-      for (const position of ['last', 'every'] as const) {
+      // A class score is its per-token logit at the last token (last pooling) or averaged over every token (mean pooling).
+      for (const position of ['last', 'every', 'mean'] as const) {
         compareWithTape(model, resolveTarget(model, { kind: 'logit', token: 2, position }), ids, `${c.cell} class 2 (${position})`);
       }
+      // The target at the classifier's own pooling is exactly the logit its head computes.
+      const pooled = pooledLogits(model, padBatch([ids]));
+      const head = pooled.dataSync()[2]!;
+      pooled.dispose();
+      const x = tokenInputs(model, ids);
+      const own = targetGradients(model, resolveTarget(model, { kind: 'logit', token: 2, position: c.classifier! }), x, 1, ids.length);
+      assert.ok(Math.abs(own.values[0]! - head) < 1e-5, `${c.classifier} pooling: target ${own.values[0]}, head ${head}`);
+      tf.dispose([x, own.grad]);
       const neuron = resolveTarget(model, { kind: 'neuron', layer: 1, component: 'h', neuron: 4, position: 'every' });
       compareWithTape(model, neuron, ids, `${c.cell} classifier layer 1 h`);
       model.dispose();

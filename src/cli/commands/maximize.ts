@@ -21,16 +21,30 @@ export const TARGET_OPTIONS = {
 } as const;
 
 export const TARGET_HELP = `  --neuron N [--layer L] [--component NAME]   a neuron (layer 0 and component h by default), or
-  --logit TOKEN                               the next-token logit of TOKEN (its text, e.g. "e", or #ID)
-  --position last|every                       read after the last token (default) or summed over every token`;
+  --logit TOKEN                               the next-token logit of TOKEN (its text, e.g. "e", or #ID); for a
+                                              classifier, a class's logit (its name, or #INDEX)
+  --position last|every|mean                  read after the last token, summed or averaged over every token (default:
+                                              last; a classifier's class score: its pooling, last or mean)`;
 
 export function targetFromFlags(v: Values, model: LanguageModel, tokenizer: ModelTokenizer): Target {
-  const position = oneOf<TargetPosition>(v, 'position', TARGET_POSITIONS, 'last');
+  // A classifier's class logit is read as its head reads it, so the target is its real class score.
+  const arch = model.architecture;
+  const fallback: TargetPosition = arch.task === 'classifier' && str(v, 'logit') !== undefined ? arch.pooling : 'last';
+  const position = oneOf<TargetPosition>(v, 'position', TARGET_POSITIONS, fallback);
   const neuron = num(v, 'neuron', undefined, { int: true, min: 0 });
   const logit = str(v, 'logit');
   if ((neuron === undefined) === (logit === undefined))
     throw new NeuronLensError('Name the target with either --neuron N or --logit TOKEN');
   if (logit !== undefined) {
+    if (arch.task === 'classifier') {
+      // A classifier's logits are its classes: by name or by #index.
+      const id = /^#\d+$/.test(logit) ? Number(logit.slice(1)) : arch.classes.indexOf(logit);
+      if (id < 0)
+        throw new NeuronLensError(
+          `--logit ${JSON.stringify(logit)} is not a class of this classifier (${arch.classes.join(', ')}; or #INDEX)`,
+        );
+      return resolveTarget(model, { kind: 'logit', token: id, position });
+    }
     const id = /^#\d+$/.test(logit) ? Number(logit.slice(1)) : tokenizer.vocabulary.has(logit) ? tokenizer.vocabulary.id(logit) : -1;
     if (id < 0) throw new NeuronLensError(`--logit ${JSON.stringify(logit)} is not in the model's vocabulary (use its exact text or #ID)`);
     return resolveTarget(model, { kind: 'logit', token: id, position });
@@ -57,7 +71,7 @@ export const MAXIMIZE_OPTIONS = {
   top: { type: 'string' },
 } as const;
 
-export const MAXIMIZE_HELP = `neuron-lens maximize --model DIR (--neuron N | --logit TOKEN) [--layer L] [--component NAME] [--position last|every]
+export const MAXIMIZE_HELP = `neuron-lens maximize --model DIR (--neuron N | --logit TOKEN) [--layer L] [--component NAME] [--position last|every|mean]
                      [--length L] [--starts S] [--steps K] [--lr X] [--entropy W] [--polish K] [--seed N] [--corpus moby-dick|FILE [--top K]] [--json]
   Finds token sequences of length L (default 20) that drive the target as high as possible: Adam on a softmax
   relaxation of the input (one distribution over the vocabulary per position, temperature annealed 1 → 0.05)

@@ -55,7 +55,7 @@ export async function topCorpusSnippets(
     for (let t = 0; t < ids.length; t++) {
       sum += trace[t]!;
       if (t >= length) sum -= trace[t - length]!;
-      if (t >= length - 1) inContext[t - length + 1] = spec.position === 'last' ? trace[t]! : sum;
+      if (t >= length - 1) inContext[t - length + 1] = spec.position === 'last' ? trace[t]! : spec.position === 'mean' ? sum / length : sum;
     }
     starts = leaders(inContext, options.candidates ?? 256);
   } else {

@@ -4,9 +4,17 @@ import { NeuronLensError } from '../errors';
 import type { LanguageModel, RunResult } from '../languageModel';
 import { resolveComponent, resolveLayer } from '../recorder';
 
-/** Where along the sequence a neuron is read: after the last token, or summed over every token. */
-export type TargetPosition = 'last' | 'every';
-export const TARGET_POSITIONS: readonly TargetPosition[] = ['last', 'every'];
+/**
+ * Where along the sequence a quantity is read: after the last token, summed over every token, or
+ * averaged over them (a mean-pooled classifier's class score is its logit averaged over tokens).
+ */
+export type TargetPosition = 'last' | 'every' | 'mean';
+export const TARGET_POSITIONS: readonly TargetPosition[] = ['last', 'every', 'mean'];
+const POSITION_WORDS: Record<TargetPosition, string> = {
+  last: 'last token',
+  every: 'summed over every token',
+  mean: 'averaged over every token',
+};
 
 export type TargetSpec =
   | { kind: 'neuron'; layer: number; component: string; neuron: number; position: TargetPosition }
@@ -37,9 +45,9 @@ export interface Target {
 /** Validates a spec against a model (clear messages for out-of-range choices) and builds the target. */
 export function resolveTarget(model: LanguageModel, spec: TargetSpec): Target {
   if (!TARGET_POSITIONS.includes(spec.position)) {
-    throw new NeuronLensError(`Unknown target position "${String(spec.position)}" (choose ${TARGET_POSITIONS.join(' or ')})`);
+    throw new NeuronLensError(`Unknown target position "${String(spec.position)}" (choose ${TARGET_POSITIONS.join(', ')})`);
   }
-  const where = spec.position === 'last' ? 'last token' : 'summed over every token';
+  const where = POSITION_WORDS[spec.position];
   if (spec.kind === 'logit') {
     const arch = model.architecture;
     const v = outputSize(arch);
@@ -97,7 +105,8 @@ function makeTarget(
     value: (r, batch, steps) =>
       tf.tidy(() => {
         const t = trace(r, batch, steps);
-        return spec.position === 'last' ? (tf.reshape(tf.slice(t, [0, steps - 1], [batch, 1]), [batch]) as tf.Tensor1D) : tf.sum(t, 1);
+        if (spec.position === 'last') return tf.reshape(tf.slice(t, [0, steps - 1], [batch, 1]), [batch]) as tf.Tensor1D;
+        return spec.position === 'mean' ? tf.mean(t, 1) : tf.sum(t, 1);
       }),
   };
 }

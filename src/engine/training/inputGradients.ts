@@ -6,7 +6,7 @@ import { productOf } from './rowProduct';
 import { layerPass } from './sequenceBackprop';
 
 /** Which positions an objective reads: the last token only, or every token summed. */
-export type ObjectivePosition = 'last' | 'every';
+export type ObjectivePosition = 'last' | 'every' | 'mean';
 
 /** A neuron of one layer's internal, read after the last token or summed over every token. */
 export interface NeuronObjective {
@@ -167,7 +167,7 @@ function topLayer(model: LanguageModel, objective: GradientObjective): number {
 
 /**
  * The objective's value per sequence and where the backward pass starts. Every objective is
- * Σ_t w_t · q_t with w_t = 1 at the positions it reads (the last, or every one) and q_t read from
+ * Σ_t w_t · q_t with w_t = 1 at the positions it reads (the last, or every one; 1/steps for the mean) and q_t read from
  * the top layer at t: a neuron's value, or a logit v·h_t + b. So d objective / d h_t is w_t at the
  * neuron, or w_t·v for a logit (`dOutputs`, per time-major row), and a neuron of another
  * component is an internal seed with the same w.
@@ -183,7 +183,8 @@ function seedOf(
   const rows = batch * steps;
   const units = outputs.length / rows;
   const weights = new Float32Array(rows);
-  weights.fill(1, objective.position === 'last' ? (steps - 1) * batch : 0);
+  if (objective.position === 'last') weights.fill(1, (steps - 1) * batch);
+  else weights.fill(objective.position === 'mean' ? 1 / steps : 1);
   const dOutputs = new Float32Array(rows * units);
   let read: (row: number) => number;
   let internal: InternalSeed | undefined;
