@@ -17,6 +17,7 @@ import type {
 } from '../shared/protocol';
 import { parseFeature } from '../shared/featureOfInterest';
 import type { ActiveModel } from './activeModel';
+import { isBidirectional } from './architecture';
 import type { ValueRange } from './cells/recurrentCell';
 import { classifyText } from './classifier/classify';
 import { DEFAULT_CORPUS, DEFAULT_MAX_TEXT_BYTES, readTextFile } from './corpus';
@@ -41,6 +42,12 @@ import { type CorpusDocument, corpusDocuments, topContexts as scanTopContexts } 
  * state): integrated gradients cost a forward and backward pass over the window per path point.
  */
 export const MAX_SALIENCY_TOKENS = 256;
+/**
+ * A class score is explained over every token the classifier reads (its first maxTokens), not a
+ * tail of them: explaining fewer would explain another prediction. Past this many the request is
+ * refused rather than left running for minutes.
+ */
+export const MAX_CLASS_SALIENCY_TOKENS = 2048;
 const MAX_SEARCH_FILES = 2000;
 
 function requireNeuronCount(value: unknown, name: string, max: number): number {
@@ -90,16 +97,41 @@ export function saliencyRequest(active: ActiveModel, params: EngineMethods['sali
   const offset = requireInteger(params.offset, 'offset', 0, text.length);
   const method = requireOneOf(params.method, 'method', ['ig', 'grad', 'grad-x-input'] as const);
   const { model, tokenizer } = active.loaded;
+  const arch = model.architecture;
+  const t = params.target;
+  if (t?.kind === 'next-token' && arch.task === 'classifier') {
+    throw new NeuronLensError('A classifier predicts classes, not the next token: explain one of its class scores or a neuron');
+  }
+  if (t?.kind === 'class' && arch.task !== 'classifier') {
+    throw new NeuronLensError(
+      'A language model has no class scores: explain the next token or a neuron (class scores are for classifiers)',
+    );
+  }
   const encoded = tokenizer.encode(text);
   let count = 0;
   while (count < encoded.tokens.length && encoded.tokens[count]!.end <= offset) count++;
-  const from = Math.max(0, count - MAX_SALIENCY_TOKENS);
+  let from = Math.max(0, count - MAX_SALIENCY_TOKENS);
+  if (t?.kind === 'class' && arch.task === 'classifier') {
+    // The classifier's own reading of the text: its first maxTokens tokens (encodeForClassifier).
+    from = 0;
+    count = Math.min(count, arch.maxTokens);
+    if (count > MAX_CLASS_SALIENCY_TOKENS) {
+      throw new NeuronLensError(
+        `The classifier reads ${count} tokens of this text; saliency explains a class score over at most ${MAX_CLASS_SALIENCY_TOKENS}: select a shorter passage`,
+      );
+    }
+  }
   const tokens = encoded.tokens.slice(from, count);
   const ids = encoded.ids.slice(from, count);
-  if (ids.length === 0) throw new NeuronLensError('No whole token ends before the cursor: there is nothing to explain');
+  if (ids.length === 0) {
+    throw new NeuronLensError(
+      t?.kind === 'class'
+        ? 'The text has no tokens: there is nothing to classify'
+        : 'No whole token ends before the cursor: there is nothing to explain',
+    );
+  }
   let spec: TargetSpec;
   let label: string | undefined;
-  const t = params.target;
   if (t?.kind === 'neuron') {
     spec = { kind: 'neuron', layer: t.layer, component: t.component, neuron: t.neuron, position: 'last' };
   } else if (t?.kind === 'next-token') {
@@ -108,8 +140,18 @@ export function saliencyRequest(active: ActiveModel, params: EngineMethods['sali
     if (!next) throw new NeuronLensError('There is no token after the cursor to explain the prediction of');
     label = `the next-token logit of ${JSON.stringify(next.text)}`;
     spec = { kind: 'logit', token: encoded.ids[count]!, position: 'last' };
+  } else if (t?.kind === 'class' && arch.task === 'classifier') {
+    if (arch.pooling === 'last' && isBidirectional(arch.layers[arch.layers.length - 1]!)) {
+      // Its head reads the backward direction at the first token, which no per-token logit carries.
+      throw new NeuronLensError(
+        'This classifier reads its bidirectional top layer at both ends of the text, so its class score is not a per-token logit: explain a neuron instead',
+      );
+    }
+    // A class logit pooled as the head pools it is exactly the class score before the softmax.
+    spec = { kind: 'logit', token: requireInteger(t.index, 'class index', 0), position: arch.pooling };
+    label = `the class score of ${JSON.stringify(arch.classes[t.index] ?? String(t.index))}`;
   } else {
-    throw new NeuronLensError('target must be a neuron or the next token');
+    throw new NeuronLensError('target must be a neuron, the next token or a class');
   }
   const target = resolveTarget(model, spec);
   const starts = Int32Array.from(tokens, (k) => k.start);

@@ -167,11 +167,30 @@ const METHOD_NAMES: Record<SaliencyResult['method'], string> = {
   grad: 'Gradient norm',
 };
 
-/** The window's tokens coloured by attribution, with the completeness check of integrated gradients. */
-export function saliencyCard(result: SaliencyResult, text: string, settings: { document: string; steps: number }): NewResultCard {
+/** A class score's class as the command offered it: its name and probability on the explained text. */
+export interface ExplainedClass {
+  name: string;
+  probability: number;
+  predicted: boolean;
+}
+
+/**
+ * The window's tokens coloured by attribution, with the completeness check of integrated
+ * gradients. A class score's card names the class (with its probability) in its parameters and row.
+ */
+export function saliencyCard(
+  result: SaliencyResult,
+  text: string,
+  settings: { document: string; steps: number; explainedClass?: ExplainedClass },
+): NewResultCard {
   const tokens = Array.from(result.starts, (s, i) => text.slice(s, result.ends[i]));
   const total = result.scores.reduce((sum, v) => sum + v, 0);
-  const notes = [`Target value ${formatSigned(result.targetValue, 4)}.`];
+  const c = settings.explainedClass;
+  const notes = [
+    c
+      ? `Class score of ${JSON.stringify(c.name)} ${formatSigned(result.targetValue, 4)} (its logit before the softmax, pooled over the tokens the classifier reads).`
+      : `Target value ${formatSigned(result.targetValue, 4)}.`,
+  ];
   if (result.completenessGap !== undefined && result.baselineValue !== undefined) {
     notes.push(
       `Completeness: Σ attributions ${formatSigned(total, 4)} vs target − baseline ${formatSigned(result.targetValue - result.baselineValue, 4)} ` +
@@ -181,11 +200,11 @@ export function saliencyCard(result: SaliencyResult, text: string, settings: { d
     notes.push(`Σ attributions ${formatSigned(total, 4)}.`);
   }
   const row: ResultRow = {
-    label: `tokens ${result.starts.length}`,
+    label: c ? `class ${JSON.stringify(c.name)}` : `tokens ${result.starts.length}`,
     tokens,
     values: Float32Array.from(result.scores),
     marked: [],
-    figure: `target ${formatSigned(result.targetValue, 3)}`,
+    figure: `${c ? 'score' : 'target'} ${formatSigned(result.targetValue, 3)}`,
     best: false,
     buttons: [{ action: 'reveal', label: 'Reveal' }],
   };
@@ -194,6 +213,7 @@ export function saliencyCard(result: SaliencyResult, text: string, settings: { d
     title: `${METHOD_NAMES[result.method]} of ${result.target}`,
     source: settings.document,
     parameters: [
+      ...(c ? [`class ${JSON.stringify(c.name)} (${c.predicted ? 'predicted, ' : ''}${(100 * c.probability).toFixed(1)} %)`] : []),
       METHOD_NAMES[result.method],
       ...(result.method === 'ig' ? [`${settings.steps} steps`] : []),
       `window of ${tokens.length} tokens`,

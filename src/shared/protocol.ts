@@ -184,8 +184,13 @@ export interface TopContextsResult {
   range: 'signed' | 'unit' | 'unbounded';
 }
 
-/** What a saliency request explains, at the last token of the window (or the token after it). */
-export type SaliencyTarget = { kind: 'neuron'; layer: number; component: string; neuron: number } | { kind: 'next-token' };
+/**
+ * What a saliency request explains: a neuron at the last token of the window, a language model's
+ * score for the token after it, or a classifier's class score (class `index`'s logit pooled as its
+ * head pools it, over the first maxTokens tokens: the prediction `classify` makes of the same text).
+ */
+export type SaliencyTarget =
+  { kind: 'neuron'; layer: number; component: string; neuron: number } | { kind: 'next-token' } | { kind: 'class'; index: number };
 
 export interface SaliencyResult {
   modelId: number;
@@ -389,7 +394,8 @@ export interface EngineMethods {
   /** Attribution of a target at the window's last token to each token of the window. */
   saliency: {
     /**
-     * The window is the tokens of `text` that end at or before `offset`; the next-token target is
+     * The window is the tokens of `text` that end at or before `offset` (the last 256 of them; for
+     * a class target the first maxTokens, as the classifier reads them); the next-token target is
      * the token after them.
      */
     params: { text: string; offset: number; target: SaliencyTarget; method: 'ig' | 'grad' | 'grad-x-input'; steps: number };

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contextsCard, editPieces, foolingCard, inversionCard, maximizationCard } from '../../src/extension/resultCards';
+import { contextsCard, editPieces, foolingCard, inversionCard, maximizationCard, saliencyCard } from '../../src/extension/resultCards';
 import { MAX_RESULT_CARDS, type ResultCard, parseFromWebview, parseToResults } from '../../src/shared/panelMessages';
-import type { EngineMethods, TopContextsResult } from '../../src/shared/protocol';
+import type { EngineMethods, SaliencyResult, TopContextsResult } from '../../src/shared/protocol';
 
 function maximized(activations: number[], best: number): EngineMethods['maximize']['result'] {
   return {
@@ -194,6 +194,51 @@ describe('result cards', () => {
     );
     assert.equal(card.rows[0]!.tokens.length, 401, 'the last 400 tokens after an ellipsis');
     assert.equal(card.rows[0]!.tokens[0], '…');
+  });
+
+  it('saliency: a class score names its class and probability; a neuron’s card is as before; completeness stated', () => {
+    const text = 'good dog';
+    const result: SaliencyResult = {
+      modelId: 1,
+      starts: Int32Array.from([0, 4, 5]),
+      ends: Int32Array.from([4, 5, 8]),
+      scores: Float32Array.from([0.75, -0.25, 1.5]),
+      target: 'the class score of "dogs"',
+      method: 'ig',
+      targetValue: 2.5,
+      baselineValue: 0.625,
+      completenessGap: 0.125,
+    };
+    const card = saliencyCard(result, text, {
+      document: 'review.txt',
+      steps: 32,
+      explainedClass: { name: 'dogs', probability: 0.8125, predicted: true },
+    });
+    assert.equal(card.title, 'Integrated gradients of the class score of "dogs"');
+    assert.deepEqual(card.parameters, ['class "dogs" (predicted, 81.3 %)', 'Integrated gradients', '32 steps', 'window of 3 tokens']);
+    assert.deepEqual(
+      card.rows.map((r) => [r.label, r.figure, r.tokens]),
+      [['class "dogs"', 'score +2.500', ['good', ' ', 'dog']]],
+    );
+    assert.match(card.notes[0]!, /^Class score of "dogs" \+2\.5000 \(its logit before the softmax/);
+    assert.equal(card.notes[1], 'Completeness: Σ attributions +2.0000 vs target − baseline +1.8750 (baseline +0.6250; gap +0.1250).');
+    const other = saliencyCard(result, text, {
+      document: 'review.txt',
+      steps: 32,
+      explainedClass: { name: 'cats', probability: 0.1875, predicted: false },
+    });
+    assert.equal(other.parameters[0], 'class "cats" (18.8 %)', 'only the predicted class says so');
+    const neuron = saliencyCard(
+      { ...result, target: 'layer 0 h neuron 5 (last token)', method: 'grad', completenessGap: undefined, baselineValue: undefined },
+      text,
+      { document: 'review.txt', steps: 32 },
+    );
+    assert.deepEqual(neuron.parameters, ['Gradient norm', 'window of 3 tokens']);
+    assert.deepEqual(
+      neuron.rows.map((r) => [r.label, r.figure]),
+      [['tokens 3', 'target +2.500']],
+    );
+    assert.deepEqual(neuron.notes, ['Target value +2.5000.', 'Σ attributions +2.0000.']);
   });
 });
 
