@@ -15,6 +15,7 @@ import {
 } from './inputRelaxation';
 import { scoreSequences } from './sequenceScoring';
 import type { Target } from './targets';
+import { singleTokenTrials, topRows } from './coordinatePolish';
 
 export interface MaximizeOptions extends RelaxationSearchOptions {
   /**
@@ -200,17 +201,7 @@ function polishInPlace(
   length: number,
 ): void {
   for (let t = 0; t < length; t++) {
-    const trials: Int32Array[] = [];
-    const owner: number[] = [];
-    sequences.forEach((seq, s) => {
-      for (const id of candidates[s * length + t]!) {
-        if (id === seq.ids[t]) continue;
-        const trial = Int32Array.from(seq.ids);
-        trial[t] = id;
-        trials.push(trial);
-        owner.push(s);
-      }
-    });
+    const { trials, owner } = singleTokenTrials(sequences, candidates, length, t);
     if (trials.length === 0) continue;
     const scores = scoreSequences(model, target, trials);
     trials.forEach((trial, k) => {
@@ -226,14 +217,6 @@ function polishInPlace(
       });
     });
   }
-}
-
-/** Per row, the ids of the `k` largest values, largest first. */
-function topRows(values: ArrayLike<number>, rows: number, width: number, k: number): Int32Array[] {
-  return Array.from({ length: rows }, (_, r) => {
-    const order = Array.from({ length: width }, (_, j) => j).sort((a, b) => values[r * width + b]! - values[r * width + a]!);
-    return Int32Array.from(order.slice(0, k).filter((j) => values[r * width + j]! > -1e8));
-  });
 }
 
 function splitRows(flat: Int32Array, count: number, length: number): Int32Array[] {

@@ -4,6 +4,7 @@ import type { LanguageModel } from '../languageModel';
 import type { ModelTokenizer } from '../modelTokenizer';
 import { Random } from '../random';
 import { resolveComponent, resolveLayer } from '../recorder';
+import { singleTokenTrials, topRows } from './coordinatePolish';
 import {
   withSearchDefaults,
   type RelaxationSearchOptions,
@@ -252,17 +253,7 @@ function polishInPlace(
   length: number,
 ): void {
   for (let t = 0; t < length; t++) {
-    const trials: Int32Array[] = [];
-    const owner: number[] = [];
-    sequences.forEach((seq, s) => {
-      for (const id of candidates[s * length + t]!) {
-        if (id === seq.ids[t]) continue;
-        const trial = Int32Array.from(seq.ids);
-        trial[t] = id;
-        trials.push(trial);
-        owner.push(s);
-      }
-    });
+    const { trials, owner } = singleTokenTrials(sequences, candidates, length, t);
     if (trials.length === 0) continue;
     const states = state.lastStates(trials);
     trials.forEach((trial, k) => {
@@ -273,12 +264,4 @@ function polishInPlace(
       Object.assign(seq, { ids: Array.from(trial), tokens, text: tokens.join(''), distance, cosine });
     });
   }
-}
-
-/** Per row, the ids of the `k` largest values (banned ones never), largest first. */
-function topRows(values: ArrayLike<number>, rows: number, width: number, k: number): Int32Array[] {
-  return Array.from({ length: rows }, (_, r) => {
-    const order = Array.from({ length: width }, (_, j) => j).sort((a, b) => values[r * width + b]! - values[r * width + a]!);
-    return Int32Array.from(order.slice(0, k).filter((j) => values[r * width + j]! > -1e8));
-  });
 }
